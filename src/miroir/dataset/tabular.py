@@ -1,0 +1,200 @@
+"""Read one tabular file (CSV, XLSX, Parquet) into a DataFrame of text cells.
+
+Every cell comes back as a ``str`` ("" when empty) so that type coercion, and
+its row-level problems, happen in one place (``coerce.py``). Header names are
+normalised (case-insensitive, surrounding spaces and BOM removed).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import Problem
+
+csv.field_size_limit(64 * 1024 * 1024)
+
+
+@dataclass
+class RawTable:
+    file: str  # path relative to the dataset folder, as shown to users
+    frame: pd.DataFrame  # all cells str; column names normalised
+    original_columns: dict[str, str] = field(default_factory=dict)  # normalised -> as written
+    delimiter: str | None = None
+    encoding: str | None = None
+    decimal_comma: bool = False
+    problems: list[Problem] = field(default_factory=list)
+
+
+def normalise_header(name: object) -> str:
+    text = str(name if name is not None else "").replace("\ufeff", "").strip().lower()
+    return re.sub(r"[\s\-]+", "_", text)
+
+
+def decode_bytes(data: bytes) -> tuple[str, str]:
+    """Decode text: UTF-8 (with or without BOM), UTF-16 with BOM, else Windows-1252."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return data.decode("utf-16", errors="replace"), "utf-16"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace"), "cp1252"
+
+
+def sniff_delimiter(header_line: str) -> str:
+    counts = {d: header_line.count(d) for d in (",", ";", "\t", "|")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] > 0 else ","
+
+
+def read_csv_text(text: str, file: str) -> RawTable:
+    problems: list[Problem] = []
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        problems.append(Problem("error", file, "file contains NUL bytes: it looks binary, not CSV",
+                                expected="a text CSV file", remedy="Export the table again as CSV (UTF-8).",
+                                code="binary"))
+        return RawTable(file, pd.DataFrame(), problems=problems)
+    first = text.split("\n", 1)[0]
+    delim = sniff_delimiter(first)
+    reader = csv.reader(io.StringIO(text), delimiter=delim)
+    try:
+        header = next(reader)
+    except StopIteration:
+        problems.append(Problem("error", file, "file is empty (no header line)", expected="a header line with column names",
+                                remedy="Add the header line or remove the file.", code="empty"))
+        return RawTable(file, pd.DataFrame(), delimiter=delim, problems=problems)
+    except csv.Error as exc:
+        problems.append(Problem("error", file, f"cannot read the header: {exc}", code="csv"))
+        return RawTable(file, pd.DataFrame(), delimiter=delim, problems=problems)
+    cols = [normalise_header(h) for h in header]
+    original = {c: str(h).replace("\ufeff", "").strip() for c, h in zip(cols, header, strict=False)}
+    width = len(cols)
+    rows: list[list[str]] = []
+    row_numbers: list[int] = []
+    n = 0
+    while True:
+        try:
+            rec = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            n += 1
+            problems.append(Problem("error", file, f"row cannot be parsed as CSV: {exc}", row=n,
+                                    expected="well-formed CSV (balanced quotes)",
+                                    remedy="Fix the quoting of this row in the source file.", code="csv"))
+            continue
+        n += 1
+        if not rec or all(not c.strip() for c in rec):
+            continue  # blank line: not data
+        if len(rec) != width:
+            if len(rec) > width and all(not c.strip() for c in rec[width:]):
+                rec = rec[:width]
+            elif len(rec) < width:
+                problems.append(Problem("warning", file, f"row has {len(rec)} cells for {width} columns; "
+                                        "missing cells read as empty", row=n, code="short_row"))
+                rec = rec + [""] * (width - len(rec))
+            else:
+                problems.append(Problem("error", file, f"row has more cells than the header ({len(rec)} > {width})",
+                                        row=n, expected=f"{width} cells separated by {delim!r}",
+                                        remedy="Quote cells that contain the separator, or fix the header.",
+                                        code="long_row"))
+                continue
+        rows.append(rec)
+        row_numbers.append(n)
+    frame = pd.DataFrame(rows, columns=range(width), dtype=object)
+    frame.columns = pd.Index(cols)
+    frame.index = pd.Index(row_numbers, name="_row")
+    return RawTable(file, frame, original, delim, None, problems=problems)
+
+
+def read_xlsx(path: Path, file: str) -> RawTable:
+    from openpyxl import load_workbook
+
+    problems: list[Problem] = []
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:  # noqa: BLE001 - openpyxl raises many types on bad files
+        problems.append(Problem("error", file, f"cannot open the workbook: {type(exc).__name__}: {exc}",
+                                expected="an .xlsx workbook", remedy="Open and re-save it in Excel, or export CSV.",
+                                code="xlsx"))
+        return RawTable(file, pd.DataFrame(), problems=problems)
+    ws = wb.worksheets[0]
+    it = ws.iter_rows(values_only=True)
+    try:
+        header = next(it)
+    except StopIteration:
+        problems.append(Problem("error", file, "sheet is empty", code="empty"))
+        return RawTable(file, pd.DataFrame(), problems=problems)
+    cols = [normalise_header(h) for h in header]
+    original = {c: str(h) for c, h in zip(cols, header, strict=False)}
+    rows, nums = [], []
+    for i, rec in enumerate(it, start=1):
+        cells = ["" if v is None else _cell_text(v) for v in rec]
+        if all(not c.strip() for c in cells):
+            continue
+        cells = (cells + [""] * len(cols))[: len(cols)]
+        rows.append(cells)
+        nums.append(i)
+    if len(wb.worksheets) > 1:
+        problems.append(Problem("warning", file, f"workbook has {len(wb.worksheets)} sheets; only the first "
+                                f"('{ws.title}') was read", code="xlsx_sheets"))
+    wb.close()
+    frame = pd.DataFrame(rows, columns=range(len(cols)), dtype=object)
+    frame.columns = pd.Index(cols)
+    frame.index = pd.Index(nums, name="_row")
+    return RawTable(file, frame, original, problems=problems)
+
+
+def _cell_text(v: object) -> str:
+    import datetime as dt
+
+    if isinstance(v, dt.datetime):
+        return v.isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def read_parquet(path: Path, file: str) -> RawTable:
+    problems: list[Problem] = []
+    try:
+        df = pd.read_parquet(path)
+    except Exception as exc:  # noqa: BLE001 - pyarrow raises many types on bad files
+        problems.append(Problem("error", file, f"cannot read Parquet: {type(exc).__name__}: {exc}",
+                                expected="a Parquet file", remedy="Write the file again or export CSV.",
+                                code="parquet"))
+        return RawTable(file, pd.DataFrame(), problems=problems)
+    cols = [normalise_header(c) for c in df.columns]
+    original = {c: str(h) for c, h in zip(cols, df.columns, strict=False)}
+    out = pd.DataFrame(index=pd.RangeIndex(1, len(df) + 1, name="_row"))
+    for c, src in zip(cols, df.columns, strict=False):
+        s = df[src]
+        if pd.api.types.is_datetime64_any_dtype(s):
+            txt = s.dt.strftime("%Y-%m-%dT%H:%M:%S").fillna("")
+        else:
+            txt = s.map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else _cell_text(v))
+        out[c] = txt.to_numpy(dtype=object)
+    return RawTable(file, out, original, problems=problems)
+
+
+def read_table_file(path: Path, file: str) -> RawTable:
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        return read_xlsx(path, file)
+    if suffix == ".parquet":
+        return read_parquet(path, file)
+    data = path.read_bytes()
+    text, enc = decode_bytes(data)
+    raw = read_csv_text(text, file)
+    raw.encoding = enc
+    return raw
