@@ -36,7 +36,9 @@ def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     debug = "--debug" in args
     try:
-        app(args=args, standalone_mode=False)
+        rv = app(args=args, standalone_mode=False)
+        if isinstance(rv, int) and rv:
+            sys.exit(rv)
     except MiroirError as err:
         if debug:
             raise
@@ -50,14 +52,11 @@ def main(argv: list[str] | None = None) -> None:
     except SystemExit:
         raise
     except Exception as exc:
-        import click
-
-        if isinstance(exc, click.exceptions.UsageError):
-            exc.show()
-            sys.exit(2)
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+        show = getattr(exc, "show", None)
+        code = getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(code, int):  # click/typer usage errors
+            show()
+            sys.exit(code)
         if debug:
             raise
         console.print(f"[bold red]Internal error:[/] {type(exc).__name__}: {exc}", soft_wrap=True)

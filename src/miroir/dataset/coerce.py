@@ -49,8 +49,8 @@ def parse_dates(s: pd.Series, *, file: str, column: str, date_order: str | None,
         parts = text[todo].str.extract(_NUMERIC_DATE)
         ok = parts[0].notna()
         if ok.any():
-            a = parts.loc[ok, 0].astype(int)
-            b = parts.loc[ok, 1].astype(int)
+            a = pd.to_numeric(parts.loc[ok, 0]).astype(int)
+            b = pd.to_numeric(parts.loc[ok, 1]).astype(int)
             order = date_order
             if order not in ("dmy", "mdy"):
                 day_first = bool((a > 12).any())
@@ -73,12 +73,12 @@ def parse_dates(s: pd.Series, *, file: str, column: str, date_order: str | None,
                          "Use ISO dates, or add date_order = \"dmy\" (or \"mdy\") to miroir.toml.",
                          code="date_ambiguous")
             if order:
-                year = parts.loc[ok, 2].astype(int)
+                year = pd.to_numeric(parts.loc[ok, 2]).astype(int)
                 year = year.where(year >= 100, year + 2000)
                 day, month = (a, b) if order == "dmy" else (b, a)
-                hh = parts.loc[ok, 3].fillna(0).astype(int)
-                mm = parts.loc[ok, 4].fillna(0).astype(int)
-                ss = parts.loc[ok, 5].fillna(0).astype(int)
+                hh = pd.to_numeric(parts.loc[ok, 3], errors="coerce").fillna(0).astype(int)
+                mm = pd.to_numeric(parts.loc[ok, 4], errors="coerce").fillna(0).astype(int)
+                ss = pd.to_numeric(parts.loc[ok, 5], errors="coerce").fillna(0).astype(int)
                 built = pd.to_datetime(
                     pd.DataFrame({"year": year, "month": month, "day": day, "hour": hh, "minute": mm,
                                   "second": ss}), errors="coerce")

@@ -53,7 +53,8 @@ def read_transcripts(ds: Dataset, t: TypedTable, progress: Callable[[str], None]
     people = ds.tables.get("people")
     resolver = SpeakerResolver(
         [] if people is None else
-        people[["person_id", "name", "role", "aliases"]].itertuples(index=False, name=None))
+        [tuple(None if pd.isna(v) else str(v) for v in rec)
+         for rec in people[["person_id", "name", "role", "aliases"]].itertuples(index=False, name=None)])
     deal_ids = set(ds.tables["deals"]["deal_id"]) if "deals" in ds.tables and len(ds.tables["deals"]) else set()
     parts: list[pd.DataFrame] = []
     keep = []
