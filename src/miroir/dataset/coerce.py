@@ -151,6 +151,7 @@ _LOOKUPS = {name: _lookup(name) for name in ENUMS}
 def map_enum(s: pd.Series, vocab: str) -> tuple[pd.Series, pd.Series]:
     """Map values onto a vocabulary. Returns (mapped or None, original text)."""
     text = s.astype(str).str.strip()
-    folded = text.map(fold)
-    mapped = folded.map(_LOOKUPS[vocab])
+    table = _LOOKUPS[vocab]
+    uniques = {v: table.get(fold(v)) for v in text.unique()}
+    mapped = text.map(uniques)
     return mapped, text

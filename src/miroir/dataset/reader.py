@@ -6,7 +6,6 @@ problem in one pass, ``miroir ingest`` writes what it returns.
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -72,8 +71,16 @@ def sha256_file(path: Path) -> str:
 def find_table_files(folder: Path) -> tuple[dict[str, Path], list[Problem]]:
     problems: list[Problem] = []
     found: dict[str, list[Path]] = {}
+    root = folder.resolve()
     for p in sorted(folder.iterdir()):
-        if not p.is_file() or p.suffix.lower() not in SUFFIXES:
+        if p.suffix.lower() not in SUFFIXES or p.stem.lower() not in SPECS:
+            continue
+        if p.is_symlink() and root not in p.resolve().parents:
+            problems.append(Problem("error", p.name, "the file is a symbolic link to a place outside the dataset "
+                                    "folder; not read", remedy="Copy the file into the dataset folder.",
+                                    table=p.stem.lower(), code="symlink_outside"))
+            continue
+        if not p.is_file():
             continue
         stem = p.stem.lower()
         if stem in SPECS:
@@ -130,11 +137,14 @@ def read_dataset(folder: Path | str, *, progress: Progress | None = None,
         read_transcripts(ds, typed["conversations"], progress=progress)
     ds.stages = checks.infer_stages(ds)
     # accounting: rows read = stored + rejected, per file
+    rejected_by_file: dict[str, set[int]] = {}
+    for p in ds.problems:
+        if p.severity == "error" and p.row is not None:
+            rejected_by_file.setdefault(p.file, set()).add(p.row)
     for name, t in typed.items():
         path = files[name]
-        rejected = {p.row for p in ds.problems if p.file == t.file and p.severity == "error" and p.row is not None}
+        rejected = rejected_by_file.get(t.file, set())
         stored = len(ds.tables.get(name, pd.DataFrame()))
         ds.files.append(FileInfo(path.name, name, sha256_file(path), t.rows_read, stored,
                                  t.rows_read - stored if stored or rejected else t.rows_read))
-    ds.problems = [dataclasses.replace(p) for p in ds.problems]
     return ds

@@ -18,6 +18,7 @@ import pandas as pd
 from ..errors import Problem
 
 csv.field_size_limit(64 * 1024 * 1024)
+MAX_HEADER_BYTES = 1024 * 1024
 
 
 @dataclass
@@ -92,7 +93,7 @@ def read_csv_text(text: str, file: str) -> RawTable:
                                     remedy="Fix the quoting of this row in the source file.", code="csv"))
             continue
         n += 1
-        if not rec or all(not c.strip() for c in rec):
+        if not any(rec):
             continue  # blank line: not data
         if len(rec) != width:
             if len(rec) > width and all(not c.strip() for c in rec[width:]):
@@ -115,29 +116,62 @@ def read_csv_text(text: str, file: str) -> RawTable:
     return RawTable(file, frame, original, delim, None, problems=problems)
 
 
+XLSX_FULL_LOAD_MAX = 20 * 1024 * 1024  # below this size, merged cells and formulas are inspected
+
+
 def read_xlsx(path: Path, file: str) -> RawTable:
     from openpyxl import load_workbook
 
     problems: list[Problem] = []
+    small = path.stat().st_size <= XLSX_FULL_LOAD_MAX
     try:
-        wb = load_workbook(path, read_only=True, data_only=True)
+        wb = load_workbook(path, read_only=not small, data_only=True)
     except Exception as exc:  # noqa: BLE001 - openpyxl raises many types on bad files
         problems.append(Problem("error", file, f"cannot open the workbook: {type(exc).__name__}: {exc}",
                                 expected="an .xlsx workbook", remedy="Open and re-save it in Excel, or export CSV.",
                                 code="xlsx"))
         return RawTable(file, pd.DataFrame(), problems=problems)
     ws = wb.worksheets[0]
+    fill: dict[tuple[int, int], object] = {}
+    formulas: set[tuple[int, int]] = set()
+    if small:
+        for rng in list(ws.merged_cells.ranges):
+            value = ws.cell(rng.min_row, rng.min_col).value
+            for r in range(rng.min_row, rng.max_row + 1):
+                for c in range(rng.min_col, rng.max_col + 1):
+                    fill[(r, c)] = value
+            problems.append(Problem("warning", file, f"merged cells {rng.coord}: the value is repeated in each "
+                                    "cell of the range", row=max(rng.min_row - 1, 1), code="xlsx_merged",
+                                    remedy="Unmerge cells in exports meant for analysis."))
+        try:
+            wf = load_workbook(path, read_only=True, data_only=False)
+            for r_i, rec in enumerate(wf.worksheets[0].iter_rows(values_only=True), start=1):
+                for c_i, v in enumerate(rec, start=1):
+                    if isinstance(v, str) and v.startswith("="):
+                        formulas.add((r_i, c_i))
+            wf.close()
+        except Exception:  # noqa: BLE001 - inspection only
+            formulas = set()
     it = ws.iter_rows(values_only=True)
     try:
         header = next(it)
     except StopIteration:
         problems.append(Problem("error", file, "sheet is empty", code="empty"))
         return RawTable(file, pd.DataFrame(), problems=problems)
+    header = tuple(fill.get((1, c), v) for c, v in enumerate(header, start=1))
     cols = [normalise_header(h) for h in header]
     original = {c: str(h) for c, h in zip(cols, header, strict=False)}
     rows, nums = [], []
     for i, rec in enumerate(it, start=1):
-        cells = ["" if v is None else _cell_text(v) for v in rec]
+        excel_row = i + 1
+        values = [fill.get((excel_row, c), v) for c, v in enumerate(rec, start=1)] if fill else list(rec)
+        for c, v in enumerate(values, start=1):
+            if v is None and (excel_row, c) in formulas:
+                problems.append(Problem("warning", file, "formula without a computed value: read as empty",
+                                        row=i, column=cols[c - 1] if c <= len(cols) else None, code="xlsx_formula",
+                                        remedy="Open the workbook in Excel or LibreOffice and save it, so formula "
+                                               "results are stored, or export CSV."))
+        cells = ["" if v is None else _cell_text(v) for v in values]
         if all(not c.strip() for c in cells):
             continue
         cells = (cells + [""] * len(cols))[: len(cols)]
@@ -193,6 +227,14 @@ def read_table_file(path: Path, file: str) -> RawTable:
         return read_xlsx(path, file)
     if suffix == ".parquet":
         return read_parquet(path, file)
+    with path.open("rb") as fh:
+        head = fh.read(MAX_HEADER_BYTES + 1)
+    if b"\n" not in head and b"\r" not in head and len(head) > MAX_HEADER_BYTES:
+        return RawTable(file, pd.DataFrame(), problems=[Problem(
+            "error", file, f"no line break in the first {MAX_HEADER_BYTES // (1024 * 1024)} MB: this is not a "
+            "table with one row per line", expected="a header line, then one row per line",
+            remedy="Check the export (a single-line file is usually a JSON dump or a wrong line-ending setting).",
+            code="no_lines")])
     data = path.read_bytes()
     text, enc = decode_bytes(data)
     raw = read_csv_text(text, file)
