@@ -53,7 +53,7 @@ def read_transcripts(ds: Dataset, t: TypedTable, progress: Callable[[str], None]
     people = ds.tables.get("people")
     resolver = SpeakerResolver(
         [] if people is None else
-        [tuple(None if pd.isna(v) else str(v) for v in rec)
+        [tuple(None if pd.isna(v) else str(v) for v in rec)  # type: ignore[misc]
          for rec in people[["person_id", "name", "role", "aliases"]].itertuples(index=False, name=None)])
     deal_ids = set(ds.tables["deals"]["deal_id"]) if "deals" in ds.tables and len(ds.tables["deals"]) else set()
     parts: list[pd.DataFrame] = []
@@ -107,11 +107,14 @@ def read_transcripts(ds: Dataset, t: TypedTable, progress: Callable[[str], None]
             sample = " ".join(tr.text for tr in turns[:80])[:4000]
             lang = detect_language(sample, default=ds.config.language or "en")
         langs.append(lang)
-        rows = []
-        for k, tr in enumerate(turns):
-            pid, role = resolver.resolve(tr.speaker)
-            rows.append((cid, k, tr.speaker, pid, role, tr.start_s, tr.end_s, tr.text, lang))
-        parts.append(pd.DataFrame(rows, columns=UTTERANCE_COLUMNS))
+        speakers = [tr.speaker for tr in turns]
+        resolved = {sp: resolver.resolve(sp) for sp in set(speakers)}
+        n = len(turns)
+        parts.append(pd.DataFrame({
+            "conversation_id": [cid] * n, "turn": range(n), "speaker": speakers,
+            "person_id": [resolved[sp][0] for sp in speakers], "role": [resolved[sp][1] for sp in speakers],
+            "start_s": [tr.start_s for tr in turns], "end_s": [tr.end_s for tr in turns],
+            "text": [tr.text for tr in turns], "lang": [lang] * n}, columns=UTTERANCE_COLUMNS))
     conv = conv.copy()
     conv["file_sha256"] = shas
     conv["language"] = langs

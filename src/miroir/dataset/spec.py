@@ -97,7 +97,10 @@ ENUMS: dict[str, dict[str, tuple[str, ...]]] = {
     },
 }
 
-TEXT, NUM, DATE, DT = "text", "number", "date", "datetime"
+TEXT: ColType = "text"
+NUM: ColType = "number"
+DATE: ColType = "date"
+DT: ColType = "datetime"
 
 SPECS: dict[str, TableSpec] = {
     "people": TableSpec(

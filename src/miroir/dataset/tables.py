@@ -129,7 +129,7 @@ def type_table(spec: TableSpec, raw: RawTable, *, date_order: str | None) -> Typ
     if spec.key and all(k in out.columns for k in spec.key):
         key_cols = list(spec.key)
         if spec.name == "people":
-            key = out["person_id"].fillna(out["name"] if "name" in out else "")
+            key = out["person_id"].fillna(out.get("name", ""))
             dup = key.duplicated(keep="first") & key.notna()
         else:
             dup = out.duplicated(subset=key_cols, keep="first") & out[key_cols].notna().all(axis=1)

@@ -127,10 +127,11 @@ def _build_column(df: pd.DataFrame, target: str, rule: Any, rep: SourceReport) -
     if isinstance(rule, str):
         if _TEMPLATE.search(rule):
             names = _TEMPLATE.findall(rule)
-            parts = {n: _col(df, n, where) for n in names}
+            parts = {n: _col(df, n, where).tolist() for n in names}
             vals = []
             for i in range(len(df)):
-                vals.append(_TEMPLATE.sub(lambda m, i=i: parts[m.group(1)].iloc[i], rule).strip(" -"))
+                row = {n: parts[n][i] for n in names}
+                vals.append(_TEMPLATE.sub(lambda m, row=row: str(row[m.group(1)]), rule).strip(" -"))
             rep.mapped[target] = f"template {rule!r}"
             return pd.Series(vals, index=df.index)
         rep.mapped[target] = f"column {rule!r}"
@@ -153,7 +154,7 @@ def _build_column(df: pd.DataFrame, target: str, rule: Any, rep: SourceReport) -
         if "column" in rule and "map" in rule:
             src = _col(df, rule["column"], where)
             table = {fold(str(k)): str(v) for k, v in rule["map"].items()}
-            mapped = src.map(lambda v: table.get(fold(v)))
+            mapped = src.map({v: table.get(fold(v)) for v in src.unique()})
             unknown = sorted(set(src[mapped.isna() & src.ne("")]))
             default = rule.get("default")
             if unknown:

@@ -111,7 +111,7 @@ def ingest_dataset(folder: Path | str, db_path: Path | str, *, keep_pii: bool = 
             utt["text"] = [redact_pii(t) for t in utt["text"].astype(str)]
         if progress:
             progress("write store")
-        counts: dict[str, int] = {}
+        counts = {}
         con.execute("BEGIN TRANSACTION")
         try:
             for t in (*CANONICAL_TABLES, "utterances", "stages", "ingest_files", "problems"):
