@@ -1,0 +1,1 @@
+"""Importers: read user files (dataset tables, transcripts) into canonical records."""
