@@ -121,7 +121,7 @@ def diagnose(
             from .store.annotations import annotate_store
 
             say("annotate")
-            annotate_store(con, progress=progress)
+            annotate_store(con, progress=lambda done, total: say(f"annotate {done:,}/{total:,} utterances"))
         ctx = LensContext(con=con, config=config, params=params or {})
         outcome = run_lenses(ctx, on_lens=lambda n: say(f"lens {n}"), debug=debug)
         from .synthesis import synthesise

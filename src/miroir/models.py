@@ -189,9 +189,12 @@ class OptimizingFor:
     statement: str
     finding_ids: list[str]
     rule: str = ""  # which synthesis rule produced it
+    statement_fr: str = ""  # the same statement in French (``statement`` is English)
 
     def to_dict(self) -> dict[str, Any]:
         d: dict[str, Any] = {"statement": self.statement, "finding_ids": list(self.finding_ids)}
         if self.rule:
             d["rule"] = self.rule
+        if self.statement_fr:
+            d["statement_fr"] = self.statement_fr
         return d

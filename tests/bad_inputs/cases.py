@@ -155,6 +155,21 @@ def big_transcript(f: Path) -> None:
     _conv(f, "big.txt", lines)
 
 
+def many_bad_dates(f: Path) -> None:
+    bad = "".join(f"X{i},Ann,10,Proposal,someday,2026-03-31,open\n" for i in range(12_000))
+    _deals(f, HEADER + bad + GOOD)
+
+
+def empty_optional_cells(f: Path) -> None:
+    _deals(f)
+    (f / "people.csv").write_text("person_id,name,role,team,aliases\nP1,Ann,rep,,\nP2,Bob,rep,North,\n")
+    (f / "transcripts").mkdir()
+    (f / "transcripts" / "c.txt").write_text("Ann: bonjour, on parle du budget aujourd'hui ?\n"
+                                             "Client: oui, le budget est validé par la direction.\n")
+    (f / "conversations.csv").write_text("conversation_id,kind,started_at,file,deal_ids,language\n"
+                                         "C1,customer_call,2026-01-10T10:00:00,transcripts/c.txt,,\n")
+
+
 CASES: list[Case] = [
     Case("truncated", "CSV cut in the middle of a quoted cell", truncated, ("short_row", "required_empty"),
          "the cut row is reported (short row, empty required cells) and rejected; other rows kept", 2),
@@ -194,6 +209,10 @@ CASES: list[Case] = [
          "file-level error listing the expected columns", 0),
     Case("unknown_deal_refs", "history and gut calls on unknown deals; a non-date close_date", unknown_deal_refs,
          ("unknown_deal", "date_invalid"), "those rows rejected with their row number", 2),
+    Case("many_bad_dates", "12,000 rows with an invalid required date", many_bad_dates, ("date_invalid",),
+         "every one of the 12,000 rows rejected and listed (no cap on errors); good rows kept", 2),
+    Case("empty_optional_cells", "empty team, aliases, deal_ids and language cells", empty_optional_cells, (),
+         "read as missing (never the text 'nan'); language detected from the transcript", 2),
     Case("big_transcript", "a 1,000,000-turn transcript", big_transcript, (), "parsed; all turns stored", 2,
          slow=True),
 ]

@@ -46,7 +46,8 @@ def cross_table(ds: Dataset, typed: dict[str, TypedTable]) -> None:
     person_team: dict[str, str] = {}
     if people is not None and len(people):
         people["person_id"] = people["person_id"].fillna(people["name"])
-        for pid, nm, team, aliases in people[["person_id", "name", "team", "aliases"]].itertuples(index=False):
+        for rec in people[["person_id", "name", "team", "aliases"]].itertuples(index=False):
+            pid, nm, team, aliases = (None if pd.isna(v) else v for v in rec)  # empty cells are NaN, not ""
             for label in (pid, nm, *(str(aliases).split(";") if aliases else [])):
                 if label and str(label).strip():
                     names.add(fold(str(label)))

@@ -32,9 +32,15 @@ def fold(text: str) -> str:
 
 def _bad(problems: list[Problem], file: str, column: str, rows: pd.Index, values: pd.Series, message: str,
          expected: str, remedy: str, severity: str = "error", code: str = "", limit: int = 10_000) -> None:
-    for r, v in zip(rows[:limit], values[:limit], strict=False):
+    # errors are never truncated: a row is rejected only through its listed problem, so an unlisted
+    # bad cell would be stored silently; warnings beyond ``limit`` are summed up in one line
+    n = len(rows) if severity == "error" else min(limit, len(rows))
+    for r, v in zip(rows[:n], values[:n], strict=False):
         problems.append(Problem(severity, file, message, expected=expected, remedy=remedy,  # type: ignore[arg-type]
                                 row=int(r), column=column, value=str(v)[:80], code=code))
+    if len(rows) > n:
+        problems.append(Problem(severity, file, f"{len(rows) - n} more rows: {message}",  # type: ignore[arg-type]
+                                column=column, code=code))
 
 
 def parse_dates(s: pd.Series, *, file: str, column: str, date_order: str | None, with_time: bool,

@@ -63,6 +63,9 @@ def read_transcripts(ds: Dataset, t: TypedTable, progress: Callable[[str], None]
     total = len(conv)
     for i, (cid, rel, lang, src_row, dids) in enumerate(
             conv[["conversation_id", "file", "language", "src_row", "deal_ids"]].itertuples(index=False)):
+        # empty text cells come back as NaN (truthy): treat them as missing
+        lang = None if pd.isna(lang) else lang
+        dids = None if pd.isna(dids) else dids
         if progress and i % 500 == 0:
             progress(f"transcripts {i}/{total}")
         path, why = safe_transcript_path(ds.folder, str(rel or ""))

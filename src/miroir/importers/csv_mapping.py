@@ -122,6 +122,13 @@ def _join(df: pd.DataFrame, src_dir: Path, name: str, spec: dict[str, Any], rep:
     return df
 
 
+def _fill_template(rule: str, row: dict[str, str]) -> str:
+    def sub(m: re.Match[str]) -> str:
+        return row[m.group(1)]
+
+    return _TEMPLATE.sub(sub, rule).strip(" -")
+
+
 def _build_column(df: pd.DataFrame, target: str, rule: Any, rep: SourceReport) -> pd.Series:
     where = f"{rep.name}.{target}"
     if isinstance(rule, str):
@@ -130,8 +137,8 @@ def _build_column(df: pd.DataFrame, target: str, rule: Any, rep: SourceReport) -
             parts = {n: _col(df, n, where).tolist() for n in names}
             vals = []
             for i in range(len(df)):
-                row = {n: parts[n][i] for n in names}
-                vals.append(_TEMPLATE.sub(lambda m, row=row: str(row[m.group(1)]), rule).strip(" -"))
+                row = {n: str(parts[n][i]) for n in names}
+                vals.append(_fill_template(rule, row))
             rep.mapped[target] = f"template {rule!r}"
             return pd.Series(vals, index=df.index)
         rep.mapped[target] = f"column {rule!r}"

@@ -6,9 +6,25 @@ it reuses their results.
 
 from __future__ import annotations
 
+from .assumptions import AssumptionsLens
 from .base import Lens
+from .customers import CustomersLens
+from .forecast import ForecastLens
+from .incentives import IncentivesLens
+from .intuition import IntuitionLens
+from .meetings import MeetingsLens
+from .pipeline import PipelineLens
+from .pressure import PressureLens
 
 LENSES: list[type[Lens]] = [
+    ForecastLens,
+    PipelineLens,
+    IncentivesLens,
+    PressureLens,
+    AssumptionsLens,
+    MeetingsLens,
+    CustomersLens,
+    IntuitionLens,
 ]
 
 

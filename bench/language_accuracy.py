@@ -1,0 +1,105 @@
+"""Precision / recall / F1 per label and macro-F1 per language on the gold set.
+
+    .venv/bin/python bench/language_accuracy.py [--split heldout|dev|both] [--errors LABEL]
+
+Reads tests/gold/{fr,en}_{dev,heldout}.jsonl (turn-level labels; role and
+context passed to the engine). The held-out split is the independent test:
+the engine is never tuned on it. ``--errors`` lists dev mistakes for a label
+(never held-out ones).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from miroir.language import LABELS, annotate
+
+GOLD = Path(__file__).resolve().parents[1] / "tests" / "gold"
+
+
+@dataclass
+class Score:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    @property
+    def precision(self) -> float:
+        return self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def load(lang: str, split: str) -> list[dict[str, object]]:
+    path = GOLD / f"{lang}_{split}.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def evaluate(rows: list[dict[str, object]]) -> tuple[dict[str, Score], list[tuple[dict[str, object], set[str]]]]:
+    scores = {label: Score() for label in LABELS}
+    preds = []
+    for row in rows:
+        ann = annotate(str(row["text"]), str(row["lang"]), row.get("role"), row.get("context"))  # type: ignore[arg-type]
+        gold = set(row["labels"])  # type: ignore[call-overload]
+        pred = set(ann.labels)
+        preds.append((row, pred))
+        for label in LABELS:
+            s = scores[label]
+            if label in pred and label in gold:
+                s.tp += 1
+            elif label in pred:
+                s.fp += 1
+            elif label in gold:
+                s.fn += 1
+    return scores, preds
+
+
+def print_table(title: str, scores: dict[str, Score]) -> float:
+    print(f"\n{title}")
+    print(f"{'label':<18} {'P':>6} {'R':>6} {'F1':>6} {'tp':>4} {'fp':>4} {'fn':>4}")
+    for label in LABELS:
+        s = scores[label]
+        print(f"{label:<18} {s.precision:6.2f} {s.recall:6.2f} {s.f1:6.2f} {s.tp:4d} {s.fp:4d} {s.fn:4d}")
+    macro = sum(s.f1 for s in scores.values()) / len(scores)
+    print(f"{'macro-F1':<18} {'':>6} {'':>6} {macro:6.3f}")
+    return macro
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--split", choices=["heldout", "dev", "both"], default="both")
+    ap.add_argument("--errors", metavar="LABEL", help="list dev errors for this label")
+    ap.add_argument("--lang", choices=["fr", "en"], help="only this language")
+    args = ap.parse_args()
+    langs = [args.lang] if args.lang else ["fr", "en"]
+    if args.errors:
+        for lang in langs:
+            _scores, preds = evaluate(load(lang, "dev"))
+            for row, pred in preds:
+                gold = set(row["labels"])  # type: ignore[call-overload]
+                if (args.errors in gold) != (args.errors in pred):
+                    kind = "FN" if args.errors in gold else "FP"
+                    print(f"{kind} {row['id']} [{row.get('role')}/{row.get('context')}] {row['text']}")
+        return
+    splits = ["dev", "heldout"] if args.split == "both" else [args.split]
+    summary = []
+    for split in splits:
+        for lang in langs:
+            macro = print_table(f"== {lang} {split} ({len(load(lang, split))} utterances)",
+                                evaluate(load(lang, split))[0])
+            summary.append((lang, split, macro))
+    print("\nmacro-F1: " + ", ".join(f"{lang} {split} {m:.3f}" for lang, split, m in summary))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,265 @@
+"""Annotate one utterance: labels of the annotation guide with evidence spans.
+
+The text is lower-cased once, then scanned by two compiled alternations (see
+``lexicon.py``); everything else is a short loop over the (few) cue matches.
+Sentence-level rules (question, open question, assumption) are decided when a
+sentence end is seen; the other labels come straight from their cues.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass, field
+
+from .detect import detect_language
+from .lexicon import EOS, LANGUAGES, Lexicon, load_lexicon
+
+Span = tuple[int, int]
+
+_APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "ʼ": "'", "\u00a0": " ", "\u202f": " "})
+_OPENER_STRIP = " \t\n,;:-–—\"'«»()[]{}"
+# max characters between the end of a third-party subject and its predicate
+_CLAIM_GAP = 40
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """Labels of one utterance (sorted) and, per label, the evidence spans
+    (character offsets ``[start, end)`` into the original text)."""
+
+    lang: str
+    labels: tuple[str, ...]
+    spans: dict[str, list[Span]] = field(default_factory=dict)
+
+    def evidence(self, text: str, label: str) -> list[str]:
+        """The text of each evidence span of ``label``."""
+        return [text[s:e] for s, e in self.spans.get(label, [])]
+
+
+def normalise(text: str) -> str:
+    """Lower-case with typographic apostrophes unified; same length as ``text``."""
+    low = text.lower()
+    if len(low) != len(text):  # rare: a character whose lower case is longer (e.g. 'İ')
+        low = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+    if "’" in low or "‘" in low or "`" in low or "ʼ" in low or "\u00a0" in low or "\u202f" in low:
+        low = low.translate(_APOSTROPHES)
+    return low
+
+
+def _sentence_start(low: str, start: int, end: int) -> int:
+    while start < end and low[start] in " \t\n\r":
+        start += 1
+    return start
+
+
+def _close_sentence(
+    spans: dict[str, list[Span]], low: str, base: int, s_start: int, s_end: int, qmark: bool,
+    feats: dict[str, list[Span]], role: str | None,
+) -> None:
+    """Decide the sentence-level labels of ``low[s_start:s_end]``; spans are
+    stored relative to ``base`` (the utterance start)."""
+    # combinations that hold in questions and assertions alike
+    if "dm_person" in feats and "dm_act" in feats:
+        spans.setdefault("decision_maker", []).append(feats["dm_person"][0])
+    if "ns_action" in feats and "ns_time" in feats:
+        spans.setdefault("next_step", []).append(feats["ns_action"][0])
+    is_q = (qmark or "q_form" in feats or "q_indirect" in feats) and "rhetorical" not in feats
+    if is_q:
+        sent = (_sentence_start(low, s_start, s_end) - base, s_end - base)
+        spans.setdefault("question", []).append(sent)
+        if "wh" in feats and "closed" not in feats:
+            spans.setdefault("open_question", []).append(sent)
+        return
+    # hedges and pressure belong to assertions and orders, not to questions
+    # ("What does that cost you, roughly?" is not the speaker's hedge)
+    for label in ("hedge", "pressure"):
+        found = feats.get(label)
+        if found:
+            spans.setdefault(label, []).extend(found)
+    if role == "customer" or "source" in feats:
+        return
+    if "claim_full" in feats:
+        spans.setdefault("assumption", []).extend(feats["claim_full"])
+        return
+    tps = feats.get("third_party")
+    claims = feats.get("claim")
+    if tps and claims:
+        for ts, te in tps:
+            for cs, ce in claims:
+                if cs >= ts and cs - te <= _CLAIM_GAP:
+                    spans.setdefault("assumption", []).append((ts, ce))
+                    return
+
+
+def _is_initial(low: str, s_start: int, start: int, openers: frozenset[str]) -> bool:
+    prefix = low[s_start:start].strip(_OPENER_STRIP)
+    return not prefix or all(w.strip(_OPENER_STRIP) in openers for w in prefix.split())
+
+
+def _questions_only(
+    out: list[dict[str, list[Span]]], big: str, bounds: list[int], eos: list[tuple[int, bool]],
+    k: int, upto: int,
+) -> int:
+    """Sentence ends before ``upto`` in utterances without any act cue: only
+    the question mark matters. Returns the next unconsumed sentence end."""
+    n_eos = len(eos)
+    while k < n_eos and eos[k][0] < upto:
+        end, qmark = eos[k]
+        if qmark:
+            j = bisect_right(bounds, end - 1) - 1
+            base = bounds[j]
+            prev = eos[k - 1][0] if k and eos[k - 1][0] > base else base
+            out[j].setdefault("question", []).append((_sentence_start(big, prev, end) - base, end - base))
+        k += 1
+    return k
+
+
+def annotate_joined(
+    big: str, bounds: list[int], lex: Lexicon, roles: list[str | None], contexts: list[str | None]
+) -> list[dict[str, list[Span]]]:
+    """Annotate many normalised utterances joined by one separator character.
+
+    ``bounds[i]`` is where utterance ``i`` starts in ``big`` and
+    ``bounds[i + 1] - 1`` where it ends (``bounds`` has ``n + 1`` items).
+    Scanning one long string instead of many short ones saves the per-call
+    overhead of the regex engine. Spans are relative to each utterance.
+    """
+    n = len(bounds) - 1
+    out: list[dict[str, list[Span]]] = [{} for _ in range(n)]
+    eos = [(e.end(), "?" in e.group()) for e in EOS.finditer(big)]
+    n_eos = len(eos)
+    never = len(big) + 2
+    act = lex.act
+    memo = act.memo
+    openers = lex.openers
+    k = 0
+    i = -1
+    base = s_start = 0
+    limit = -1
+    next_end = never
+    spans: dict[str, list[Span]] = {}
+    feats: dict[str, list[Span]] = {}
+    role: str | None = None
+    context: str | None = None
+
+    def finish() -> None:
+        nonlocal k, feats, s_start
+        u_end = limit - 1
+        while k < n_eos and eos[k][0] <= u_end:
+            e_end, qmark = eos[k]
+            if feats or qmark:
+                _close_sentence(spans, big, base, s_start, e_end, qmark, feats, role)
+                feats = {}
+            s_start = e_end
+            k += 1
+        if feats:
+            tail = big[s_start:u_end].rstrip()
+            _close_sentence(spans, big, base, s_start, s_start + len(tail), tail.endswith("?"), feats, role)
+            feats = {}
+
+    for m in act.regex.finditer(big):
+        start, end = m.span()
+        if start >= limit:
+            if i >= 0:
+                finish()
+            i = bisect_right(bounds, start) - 1
+            base = bounds[i]
+            limit = bounds[i + 1]
+            k = _questions_only(out, big, bounds, eos, k, base)
+            spans = out[i]
+            feats = {}
+            s_start = base
+            role = roles[i]
+            context = contexts[i]
+            next_end = eos[k][0] if k < n_eos else never
+        while start >= next_end:
+            qmark = eos[k][1]
+            if feats or qmark:
+                _close_sentence(spans, big, base, s_start, next_end, qmark, feats, role)
+                feats = {}
+            s_start = next_end
+            k += 1
+            next_end = eos[k][0] if k < n_eos else never
+        acts = memo.get(big[start:end])
+        if acts is None:
+            acts = act.actions(big, start, end)
+        for direct, marks, initial, rule in acts:
+            if rule is not None and not rule.applies(role, context):
+                continue
+            if initial and not _is_initial(big, s_start, start, openers):
+                continue
+            for f in direct:
+                lst = spans.get(f)
+                if lst is None:
+                    spans[f] = [(start - base, end - base)]
+                else:
+                    lst.append((start - base, end - base))
+            for f in marks:
+                lst = feats.get(f)
+                if lst is None:
+                    feats[f] = [(start - base, end - base)]
+                else:
+                    lst.append((start - base, end - base))
+    if i >= 0:
+        finish()
+    _questions_only(out, big, bounds, eos, k, never)
+
+    topic = lex.topic
+    tmemo = topic.memo
+    limit = -1
+    for m in topic.regex.finditer(big):
+        start, end = m.span()
+        if start >= limit:
+            i = bisect_right(bounds, start) - 1
+            base = bounds[i]
+            limit = bounds[i + 1]
+            spans = out[i]
+            role = roles[i]
+            context = contexts[i]
+        tacts = tmemo.get(big[start:end])
+        if tacts is None:
+            tacts = topic.actions(big, start, end)
+        for direct, _marks, _initial, rule in tacts:
+            if rule is not None and not rule.applies(role, context):
+                continue
+            for f in direct:
+                lst = spans.get(f)
+                if lst is None:
+                    spans[f] = [(start - base, end - base)]
+                else:
+                    lst.append((start - base, end - base))
+    return out
+
+
+def join_utterances(lows: list[str]) -> tuple[str, list[int]]:
+    """Join normalised utterances with a newline; the bounds for :func:`annotate_joined`."""
+    bounds = [0] * (len(lows) + 1)
+    pos = 0
+    for idx, low in enumerate(lows):
+        bounds[idx] = pos
+        pos += len(low) + 1
+    bounds[len(lows)] = pos
+    return "\n".join(lows), bounds
+
+
+def annotate_lower(
+    text: str, low: str, lex: Lexicon, role: str | None = None, context: str | None = None
+) -> dict[str, list[Span]]:
+    """Spans per label for ``text`` whose normalised form is ``low``."""
+    return annotate_joined(low, [0, len(low) + 1], lex, [role], [context])[0]
+
+
+def annotate(
+    text: str, lang: str | None = None, role: str | None = None, context: str | None = None
+) -> Annotation:
+    """Label one utterance (a speaker turn).
+
+    ``lang``: ``"fr"``/``"en"`` or ``None`` to detect it; ``role``: ``rep``,
+    ``manager``, ``customer``, ``other`` or ``None``; ``context``: the
+    conversation kind (``customer_call``, ``pipeline_review``,
+    ``forecast_call``...) or ``None``.
+    """
+    if lang not in LANGUAGES:
+        lang = detect_language(text)
+    spans = annotate_lower(text, normalise(text), load_lexicon(lang), role, context)  # type: ignore[arg-type]
+    return Annotation(lang=lang, labels=tuple(sorted(spans)), spans=spans)  # type: ignore[arg-type]

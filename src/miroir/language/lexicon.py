@@ -1,0 +1,391 @@
+"""Load a language's cue lexicon (``data/<lang>.toml``) and compile it.
+
+Every pattern of a language is compiled into one of two big regular
+expressions (``act``: interaction cues, markers and sentence ends; ``topic``:
+the customer-decision labels), each built as a first-character trie so that
+Python's regex engine skips non-matching alternatives with one comparison.
+``match.lastindex`` tells which rule a match belongs to.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from ..errors import MiroirError
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+LANGUAGES: tuple[str, ...] = ("fr", "en")
+
+# bump when the engine's logic (not the lexicon) changes the output
+ENGINE_CODE_VERSION = "3"
+
+INTERACTION_LABELS: tuple[str, ...] = (
+    "question", "open_question", "hedge", "assumption", "clarification", "pressure",
+    "defensive", "exploratory", "next_step",
+)
+TOPIC_LABELS: tuple[str, ...] = (
+    "pain", "budget", "decision_maker", "decision_process", "decision_criteria", "timeline",
+    "competition",
+)
+LABELS: tuple[str, ...] = INTERACTION_LABELS + TOPIC_LABELS
+MARKERS: tuple[str, ...] = (
+    "q_form", "q_indirect", "wh", "rhetorical", "third_party", "claim", "claim_full", "source",
+    "dm_person", "dm_act", "ns_action", "ns_time",
+)
+# labels set directly by their cue (the others are decided per sentence)
+DIRECT_FEATURES = frozenset(
+    {"defensive", "exploratory", "clarification", "next_step"} | set(TOPIC_LABELS)
+)
+_ACT_FEATURES = frozenset(INTERACTION_LABELS) | frozenset(MARKERS)
+_TOPIC_FEATURES = frozenset(TOPIC_LABELS)
+_RULE_KEYS = frozenset(
+    {"feature", "patterns", "comment", "also", "initial", "roles", "not_roles", "contexts", "not_contexts"}
+)
+
+# a sentence end: . ! ? … (runs), followed by space/end, not by a closing quote
+EOS = re.compile(r"[.!?…]+(?=\s|$)(?!\s*[»”\"])", re.MULTILINE)
+
+
+class LexiconError(MiroirError):
+    """A lexicon data file is malformed (a packaging or editing mistake)."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One entry group of a lexicon file."""
+
+    feature: str
+    also: tuple[str, ...]
+    initial: bool
+    roles: frozenset[str] | None
+    not_roles: frozenset[str]
+    contexts: frozenset[str] | None
+    not_contexts: frozenset[str]
+    comment: str
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        return (self.feature, *self.also)
+
+    @property
+    def unrestricted(self) -> bool:
+        return (self.roles is None and not self.not_roles and self.contexts is None
+                and not self.not_contexts)
+
+    def applies(self, role: str | None, context: str | None) -> bool:
+        if role is not None:
+            if role in self.not_roles:
+                return False
+            if self.roles is not None and role not in self.roles:
+                return False
+        elif self.roles is not None:
+            return False
+        if context is not None:
+            if context in self.not_contexts:
+                return False
+            if self.contexts is not None and context not in self.contexts:
+                return False
+        elif self.contexts is not None:
+            return False
+        return True
+
+
+# (direct features, marker features, sentence-initial only, rule to check role/context or None)
+Action = tuple[tuple[str, ...], tuple[str, ...], bool, "Rule | None"]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    literal: str
+    regex: re.Pattern[str]
+    rule: Rule
+
+
+class Layer:
+    """A compiled alternation of all cue patterns of a layer.
+
+    ``regex`` finds cues; ``rules_at`` tells which rule(s) a cue belongs to
+    (every rule with a pattern matching exactly that text; memoised by text).
+    """
+
+    def __init__(self, regex: re.Pattern[str], entries: list[_Entry]) -> None:
+        self.regex = regex
+        self._entries = entries
+        self.memo: dict[str, tuple[Action, ...]] = {}
+
+    def rules_at(self, low: str, start: int, end: int) -> tuple[Rule, ...]:
+        """Every rule with a pattern matching exactly ``low[start:end]``."""
+        text = low[start:end]
+        rules: list[Rule] = []
+        for entry in self._entries:
+            if entry.rule in rules or not text.startswith(entry.literal):
+                continue
+            if entry.regex.fullmatch(low, start, end):
+                rules.append(entry.rule)
+                continue
+            m = entry.regex.match(low, start)
+            if m is not None and m.end() == end:
+                rules.append(entry.rule)
+        return tuple(rules)
+
+    def actions(self, low: str, start: int, end: int) -> tuple[Action, ...]:
+        """The rules of a cue as compact actions, memoised by the cue text.
+
+        Unrestricted, non-initial rules are merged into one action whose
+        feature tuples have no duplicates.
+        """
+        text = low[start:end]
+        found = self.memo.get(text)
+        if found is not None:
+            return found
+        merged_direct: list[str] = []
+        merged_marks: list[str] = []
+        out: list[Action] = []
+        for rule in self.rules_at(low, start, end):
+            direct = tuple(f for f in rule.features if f in DIRECT_FEATURES)
+            marks = tuple(f for f in rule.features if f not in DIRECT_FEATURES)
+            if rule.unrestricted and not rule.initial:
+                merged_direct += [f for f in direct if f not in merged_direct]
+                merged_marks += [f for f in marks if f not in merged_marks]
+            else:
+                out.append((direct, marks, rule.initial, None if rule.unrestricted else rule))
+        if merged_direct or merged_marks:
+            out.insert(0, (tuple(merged_direct), tuple(merged_marks), False, None))
+        found = tuple(out)
+        if len(self.memo) > 100_000:  # numbers and open word endings: keep memory bounded
+            self.memo.clear()
+        self.memo[text] = found
+        return found
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    lang: str
+    act: Layer
+    topic: Layer
+    openers: frozenset[str]
+    path: Path
+
+
+def _split_group(pattern: str) -> tuple[list[str], str, bool] | None:
+    """For a pattern starting with ``(?:a|b)``: the alternatives, the rest, and
+    whether the group is optional (``(?:...)?``)."""
+    depth = 0
+    alts: list[str] = []
+    cur = 3
+    i = 3
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            if depth == 0:
+                alts.append(pattern[cur:i])
+                rest = pattern[i + 1:]
+                optional = rest.startswith("?")
+                return alts, rest[1:] if optional else rest, optional
+            depth -= 1
+        elif c == "|" and depth == 0:
+            alts.append(pattern[cur:i])
+            cur = i + 1
+        i += 1
+    return None
+
+
+def expand_leading_groups(pattern: str) -> list[str]:
+    """``(?:a|b)c`` -> ``[ac, bc]`` (recursively), so that every pattern starts
+    with a literal character (needed for the first-character trie)."""
+    if not pattern.startswith("(?:"):
+        return [pattern]
+    split = _split_group(pattern)
+    if split is None:
+        return [pattern]
+    alts, rest, optional = split
+    out: list[str] = []
+    for alt in alts:
+        out.extend(expand_leading_groups(alt + rest))
+    if optional:
+        out.extend(expand_leading_groups(rest.lstrip()))
+    return out
+
+
+_META = set("\\.^$*+?{}[]|()")
+_QUANT = ("*", "?", "+", "{")
+
+
+def split_literal(pattern: str) -> tuple[str, str]:
+    """Split ``pattern`` into its literal prefix and the regex remainder.
+
+    A character followed by a quantifier stays in the remainder; ``\\x`` with
+    a non-alphanumeric ``x`` is the literal ``x``.
+    """
+    lit: list[str] = []
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\" and i + 1 < len(pattern) and not pattern[i + 1].isalnum():
+            ch, width = pattern[i + 1], 2
+        elif c in _META:
+            break
+        else:
+            ch, width = c, 1
+        if pattern[i + width:i + width + 1] in _QUANT and pattern[i + width:i + width + 1] != "":
+            break
+        lit.append(ch)
+        i += width
+    return "".join(lit), pattern[i:]
+
+
+def _finish(rest: str, prefix_only: bool, pattern: str) -> str:
+    if prefix_only:
+        return rest + r"\w*"
+    # a cue ends at a word end, or right after an elision apostrophe / hyphen
+    return rest + r"(?:(?<=['-])|(?!\w))"
+
+
+class _Node:
+    __slots__ = ("children", "leaves")
+
+    def __init__(self) -> None:
+        self.children: dict[str, _Node] = {}
+        self.leaves: list[tuple[int, str]] = []  # (-len, remainder)
+
+
+def _emit(node: _Node) -> str:
+    """Regex of a trie node (no capturing group: a match object with many
+    groups is costly to build). Longer continuations are tried first."""
+    alts = [re.escape(ch) + _emit(child) for ch, child in node.children.items()]
+    seen: set[str] = set()
+    for _neg, rest in sorted(node.leaves):
+        if rest not in seen:
+            seen.add(rest)
+            alts.append(rest)
+    if len(alts) == 1 and not node.leaves:
+        return alts[0]
+    return "(?:" + "|".join(alts) + ")"
+
+
+def _strs(value: object, where: str, key: str) -> list[str]:
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise LexiconError(f"{where}: '{key}' must be a list of strings", "Fix the lexicon file.")
+    return list(value)
+
+
+def _parse_rule(raw: dict[str, object], where: str) -> tuple[Rule, list[str]]:
+    unknown = set(raw) - _RULE_KEYS
+    if unknown:
+        raise LexiconError(f"{where}: unknown key(s) {sorted(unknown)}", f"Allowed keys: {sorted(_RULE_KEYS)}.")
+    feature = raw.get("feature")
+    comment = raw.get("comment")
+    if not isinstance(feature, str) or feature not in (_ACT_FEATURES | _TOPIC_FEATURES):
+        raise LexiconError(f"{where}: unknown feature {feature!r}", f"Use one of {sorted(LABELS + MARKERS)}.")
+    if not isinstance(comment, str) or not comment.strip():
+        raise LexiconError(f"{where}: every rule needs a 'comment' saying what it catches", "Add one.")
+    patterns = _strs(raw.get("patterns"), where, "patterns")
+    if not patterns:
+        raise LexiconError(f"{where}: rule has no patterns", "Add patterns or remove the rule.")
+    roles = raw.get("roles")
+    contexts = raw.get("contexts")
+    rule = Rule(
+        feature=feature,
+        also=tuple(_strs(raw.get("also"), where, "also")),
+        initial=bool(raw.get("initial", False)),
+        roles=frozenset(_strs(roles, where, "roles")) if roles is not None else None,
+        not_roles=frozenset(_strs(raw.get("not_roles"), where, "not_roles")),
+        contexts=frozenset(_strs(contexts, where, "contexts")) if contexts is not None else None,
+        not_contexts=frozenset(_strs(raw.get("not_contexts"), where, "not_contexts")),
+        comment=comment,
+    )
+    for extra in rule.also:
+        if extra not in (_ACT_FEATURES | _TOPIC_FEATURES):
+            raise LexiconError(f"{where}: unknown feature {extra!r} in 'also'", "Fix the lexicon file.")
+    return rule, patterns
+
+
+def _compile_layer(entries: list[tuple[Rule, list[str]]], where: str) -> Layer:
+    # one character trie over the literal prefixes of all patterns
+    root = _Node()
+    resolved: list[_Entry] = []
+    for rule, patterns in entries:
+        for pattern in (x for raw in patterns for x in expand_leading_groups(raw)):
+            prefix_only = pattern.endswith("~")
+            body = pattern[:-1] if prefix_only else pattern
+            try:
+                compiled = re.compile(body)
+            except re.error as exc:
+                raise LexiconError(f"{where}: bad pattern {pattern!r}: {exc}", "Fix the regular expression.") from exc
+            if compiled.groups:
+                raise LexiconError(f"{where}: pattern {pattern!r} has a capturing group", "Use (?:...).")
+            lit, rest = split_literal(body)
+            if not lit and not body.startswith("\\d"):
+                raise LexiconError(
+                    f"{where}: pattern {pattern!r} must start with a literal character or \\d",
+                    "Write the alternatives as separate patterns.",
+                )
+            node = root
+            for ch in lit:
+                node = node.children.setdefault(ch, _Node())
+            finished = _finish(rest, prefix_only, body)
+            node.leaves.append((-len(body), finished))
+            resolved.append(_Entry(lit, re.compile(re.escape(lit) + finished, re.MULTILINE), rule))
+    source = r"\b" + _emit(root)
+    try:
+        regex = re.compile(source, re.MULTILINE)  # '$' = end of an utterance in a joined scan
+    except re.error as exc:  # pragma: no cover - individual patterns were checked
+        raise LexiconError(f"{where}: the lexicon does not compile: {exc}", "Check the last edited patterns.") from exc
+    return Layer(regex, resolved)
+
+
+def lexicon_path(lang: str) -> Path:
+    return DATA_DIR / f"{lang}.toml"
+
+
+@cache
+def load_lexicon(lang: str) -> Lexicon:
+    """Compile the lexicon of ``lang`` (``"fr"`` or ``"en"``); cached per process."""
+    if lang not in LANGUAGES:
+        raise LexiconError(f"no lexicon for language {lang!r}", f"Use one of {', '.join(LANGUAGES)}.")
+    path = lexicon_path(lang)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise LexiconError(f"lexicon file missing: {path}", "Reinstall miroir (package data).") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise LexiconError(f"{path}: invalid TOML: {exc}", "Fix the lexicon file.") from exc
+    act: list[tuple[Rule, list[str]]] = []
+    topic: list[tuple[Rule, list[str]]] = []
+    for i, raw in enumerate(data.get("rule", []), start=1):
+        where = f"{path.name} rule #{i}"
+        if not isinstance(raw, dict):
+            raise LexiconError(f"{where}: not a table", "Use [[rule]] tables.")
+        rule, patterns = _parse_rule(raw, where)
+        (topic if rule.feature in _TOPIC_FEATURES else act).append((rule, patterns))
+    meta = data.get("meta", {})
+    openers = frozenset(_strs(meta.get("openers"), f"{path.name} [meta]", "openers"))
+    return Lexicon(
+        lang=lang,
+        act=_compile_layer(act, path.name),
+        topic=_compile_layer(topic, path.name),
+        openers=openers,
+        path=path,
+    )
+
+
+def _engine_version() -> str:
+    h = hashlib.sha256(ENGINE_CODE_VERSION.encode())
+    for lang in LANGUAGES:
+        h.update(lexicon_path(lang).read_bytes())
+    return f"{ENGINE_CODE_VERSION}-{h.hexdigest()[:12]}"
+
+
+ENGINE_VERSION: str = _engine_version()

@@ -1,0 +1,1 @@
+"""The diagnosis report: one self-contained HTML file, pseudonymisation, exports."""

@@ -1,0 +1,59 @@
+"""Round trip: simulated organisation -> Salesforce / HubSpot exports -> importers -> same findings."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from miroir.importers.hubspot import import_hubspot
+from miroir.importers.salesforce import import_salesforce
+
+from .roundtrip import copy_conversation_side, export_hubspot, export_salesforce
+
+pytestmark = pytest.mark.slow
+
+
+def _findings(ds: Path, out: Path) -> set[tuple[str, str, str]]:
+    from miroir.diagnose import diagnose
+
+    res = diagnose(ds, out, lang="en")
+    doc = json.loads(Path(res.findings_path).read_text())
+    return {(f["kind"], f["scope"]["level"], f["scope"]["id"]) for f in doc["findings"]}
+
+
+@pytest.fixture(scope="module")
+def simulated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, set[tuple[str, str, str]]]:
+    from miroir.simulate.core import simulate
+
+    base = tmp_path_factory.mktemp("rt")
+    ds = base / "orig" / "ds"
+    simulate(ds, lang="fr", seed=3, scale=0.5)
+    return ds, _findings(ds, base / "orig_out")
+
+
+def test_salesforce_round_trip_same_findings(simulated, tmp_path: Path) -> None:
+    ds, expected = simulated
+    export_salesforce(ds, tmp_path / "sf")
+    out = tmp_path / "reimported"
+    report = import_salesforce(tmp_path / "sf", out)
+    assert not report.errors, [p.render() for p in report.errors]
+    copy_conversation_side(ds, out)
+    got = _findings(out, tmp_path / "out")
+    assert expected, "the simulated organisation should produce findings"
+    assert got == expected, {"missing": expected - got, "extra": got - expected}
+
+
+def test_hubspot_round_trip_same_findings(simulated, tmp_path: Path) -> None:
+    ds, expected = simulated
+    export_hubspot(ds, tmp_path / "hs")
+    out = tmp_path / "reimported"
+    out.mkdir()
+    shutil.copy(ds / "people.csv", out / "people.csv")  # HubSpot has no manager hierarchy: the user supplies it
+    report = import_hubspot(tmp_path / "hs", out)
+    assert not report.errors, [p.render() for p in report.errors]
+    copy_conversation_side(ds, out)
+    got = _findings(out, tmp_path / "out")
+    assert got == expected, {"missing": expected - got, "extra": got - expected}

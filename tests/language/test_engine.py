@@ -1,0 +1,133 @@
+"""Engine mechanics: spans, context rules, batch = single, lexicon compiler."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from miroir.language import ENGINE_VERSION, LABELS, Annotation, annotate, annotate_batch, detect_language
+from miroir.language.batch import annotate_records
+from miroir.language.lexicon import LexiconError, Rule, _compile_layer, expand_leading_groups, split_literal
+
+
+def test_annotation_is_frozen_with_sorted_labels_and_spans() -> None:
+    text = "Je pense que le budget est validé. Qui signe ?"
+    ann = annotate(text, "fr", "rep", "customer_call")
+    assert isinstance(ann, Annotation)
+    assert ann.labels == tuple(sorted(ann.labels))
+    assert set(ann.labels) == set(ann.spans)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ann.lang = "en"  # type: ignore[misc]
+    # spans are offsets into the original text (case kept)
+    assert ann.evidence(text, "hedge") == ["Je pense que"]
+    assert ann.evidence(text, "question") == ["Qui signe ?"]
+    assert ann.evidence(text, "budget") == ["budget"]
+
+
+def test_spans_survive_typographic_apostrophes_and_case() -> None:
+    text = "BON, J’AI L’IMPRESSION QU’ILS HÉSITENT."
+    ann = annotate(text, "fr", "rep", "pipeline_review")
+    assert "hedge" in ann.labels
+    assert ann.evidence(text, "hedge") == ["J’AI L’IMPRESSION"]
+
+
+def test_labels_are_the_sixteen_of_the_guide() -> None:
+    assert len(LABELS) == 16
+    texts = ["Qui signe ?", "I think they will sign, trust me.", "", "   ", "ok", "?!", "..."]
+    for t in texts:
+        assert set(annotate(t).labels) <= set(LABELS)
+
+
+def test_empty_and_label_free_turns() -> None:
+    assert annotate("", "fr").labels == ()
+    assert annotate("Bonjour à tous, merci d'être là.", "fr", "rep").labels == ()
+    assert annotate("Good morning everyone.", "en", "rep").labels == ()
+
+
+def test_question_without_mark_from_interrogative_form() -> None:
+    assert "question" in annotate("Est-ce que vous avez un budget pour ça", "fr").labels
+    assert "question" in annotate("So do you have a budget for this", "en").labels
+    # not at the start of the sentence: not a question form
+    assert "question" not in annotate("I know what do you mean", "en").labels
+
+
+def test_customer_about_own_organisation_is_not_assumption() -> None:
+    rep = annotate("Le DAF est convaincu.", "fr", "rep", "pipeline_review")
+    cust = annotate("Le DAF est convaincu.", "fr", "customer", "customer_call")
+    assert "assumption" in rep.labels and "assumption" not in cust.labels
+
+
+def test_reported_speech_with_source_is_not_assumption_but_hedge_stays() -> None:
+    ann = annotate("Je pense qu'ils m'ont dit qu'ils signent.", "fr", "rep", "pipeline_review")
+    assert "assumption" not in ann.labels
+    assert "hedge" in ann.labels
+
+
+def test_negated_hedge_bears_assumption() -> None:
+    ann = annotate("je ne pense pas qu'ils signent", "fr", "rep", "pipeline_review")
+    assert {"hedge", "assumption"} <= set(ann.labels)
+    ann = annotate("I don't think they'll sign before year end.", "en", "rep", "pipeline_review")
+    assert {"hedge", "assumption"} <= set(ann.labels)
+
+
+def test_detect_language() -> None:
+    assert detect_language("Je pense que c'est une bonne idée") == "fr"
+    assert detect_language("I think this is a good idea") == "en"
+    assert detect_language("12345", default="fr") == "fr"
+    assert annotate("Qui signe chez vous ?").lang == "fr"
+
+
+def test_batch_equals_single_in_process_and_in_parallel() -> None:
+    texts = [
+        ("Qui signe chez vous ?", "fr", "rep", "customer_call"),
+        ("I think they're ready.", None, "rep", "pipeline_review"),
+        ("Le budget est validé ?", None, "customer", None),
+        {"text": "Trust me, it will close.", "role": "rep"},
+        "On perd deux jours par mois.",
+        ("", None, None, None),
+    ] * 50
+    single = [annotate(*((t["text"], None, t.get("role"), None) if isinstance(t, dict) else
+                         (t,) if isinstance(t, str) else t)) for t in texts]
+    assert annotate_batch(texts, n_jobs=1) == single
+    assert annotate_batch(texts, n_jobs=2, chunk_size=40, min_parallel=0) == single
+
+
+def test_joined_scan_keeps_utterances_apart() -> None:
+    # a cue must not span two utterances, and a '?' closes only its own utterance
+    out = annotate_records([("je pense", "fr", None, None), ("que oui ?", "fr", None, None),
+                            ("Budget", "en", None, None), ("is fine", "en", None, None)])
+    assert out[0][1] == {"hedge": [(0, 8)]}
+    assert out[1][1] == {"question": [(0, 9)]}
+    assert "budget" in out[2][1] and out[3][1] == {}
+
+
+def test_engine_version_depends_on_lexicon_files() -> None:
+    assert ENGINE_VERSION.count("-") == 1 and len(ENGINE_VERSION.split("-")[1]) == 12
+
+
+def _rule(feature: str = "hedge") -> Rule:
+    return Rule(feature, (), False, None, frozenset(), None, frozenset(), "test")
+
+
+def test_compiler_trie_matches_longest_and_resolves_rules() -> None:
+    layer = _compile_layer([(_rule("hedge"), ["je pense", "je (?:ne )?crois~"]),
+                            (_rule("pressure"), ["je pense que ça signe"])], "test")
+    low = "alors je pense que ça signe. je ne crois pas"
+    found = [(m.group(), [r.feature for r in layer.rules_at(low, *m.span())]) for m in layer.regex.finditer(low)]
+    assert found == [("je pense que ça signe", ["pressure"]), ("je ne crois", ["hedge"])]
+
+
+def test_compiler_helpers() -> None:
+    assert expand_leading_groups("(?:a|b)c") == ["ac", "bc"]
+    assert expand_leading_groups("(?:x )?y") == ["x y", "y"]
+    assert split_literal("je (?:ne )?pense") == ("je ", "(?:ne )?pense")
+    assert split_literal("ils?") == ("il", "s?")
+    assert split_literal("n\\+1") == ("n+1", "")
+
+
+@pytest.mark.parametrize("patterns,match", [(["(a"], "bad pattern"), (["?x"], "bad pattern"), (["\\w+x"], "literal"),
+                                            (["a(b)"], "capturing")])
+def test_compiler_rejects_bad_patterns(patterns: list[str], match: str) -> None:
+    with pytest.raises(LexiconError, match=match):
+        _compile_layer([(_rule(), patterns)], "test.toml")
