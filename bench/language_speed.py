@@ -74,7 +74,6 @@ def main() -> None:
               f"({sbest[0]:.2f} s), {n_words / sbest[1]:,.0f} words/s wall")
         print(f"ratio miroir / spaCy (CPU): {sbest[0] / best[0]:.2f}x")
 
-    del records, corpus
     for fraction in (4, 1):
         part = args.words // fraction
         tracemalloc.start()

@@ -29,13 +29,14 @@ def _deal(i: str, owner: str, amount: float, status: str, close: str, discount: 
 
 def test_larkin_coefficient_on_constructed_example() -> None:
     con = memory_store()
-    # rep A: early deals 10 pts, late (last 10 business days of Q1) 15 pts -> +5
+    # 5 early and 5 late deals each (a scope needs >= 5 of each)
+    # rep A: early deals 10 pts, late (last 10 business days of Q1, from Mar 18) 15 pts -> +5
     # rep B: early 20 pts, late 24 pts -> +4; balanced, equal sizes -> within estimate 4.5
     rows = []
     for rep, early, late in (("A", 10, 15), ("B", 20, 24)):
-        for j, day in enumerate(("2024-01-15", "2024-02-12")):
+        for j, day in enumerate(("2024-01-15", "2024-01-22", "2024-02-12", "2024-02-19", "2024-03-04")):
             rows.append(_deal(f"{rep}e{j}", rep, 1000, "won", day, early))
-        for j, day in enumerate(("2024-03-25", "2024-03-28")):
+        for j, day in enumerate(("2024-03-19", "2024-03-21", "2024-03-25", "2024-03-27", "2024-03-28")):
             rows.append(_deal(f"{rep}l{j}", rep, 1000, "won", day, late))
     rows.append(_deal("Z", "A", 1000, "lost", "2024-04-05"))  # data runs past Q1
     _insert(con, "deals", rows)
@@ -43,7 +44,7 @@ def test_larkin_coefficient_on_constructed_example() -> None:
     res = IncentivesLens().run(ctx)
     reg = res.metrics["discount_regression"].iloc[0]
     assert reg["coef_late_pts"] == pytest.approx(4.5)
-    assert reg["n"] == 8
+    assert reg["n"] == 20
     by = res.metrics["discount_by_position"].set_index("late")["mean_discount"]
     assert by[True] == pytest.approx(19.5) and by[False] == pytest.approx(15.0)
     # no history, no quotas, no forecasts: those parts say why

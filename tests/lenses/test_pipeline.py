@@ -131,3 +131,33 @@ def test_scope_search_reports_the_level_of_the_effect(plant: str) -> None:
     hits = {(h.level, h.id) for h in res.hits}
     expected = {"null": set(), "rep": {("rep", "R6")}, "team": {("team", "T2")}, "org": {("org", "org")}}
     assert hits == expected[plant]
+
+
+def test_maven_export_without_history(external_dir, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Deals only (no deal_changes, forecasts, quotas): lenses that can run do, the others say why."""
+    from pathlib import Path
+
+    from miroir.diagnose import _load_settings
+    from miroir.importers.csv_mapping import import_csv
+    from miroir.lenses.forecast import ForecastLens
+    from miroir.lenses.incentives import IncentivesLens
+    from miroir.lenses.runner import run_lenses
+    from miroir.store.ingest import ingest_dataset
+    from miroir.store.schema import open_store
+
+    repo = Path(__file__).resolve().parents[2]
+    out = tmp_path / "maven"
+    import_csv(external_dir / "maven-crm-sales-opportunities", repo / "examples/maven/mapping.toml", out)
+    ingest_dataset(out, tmp_path / "m.duckdb")
+    con = open_store(tmp_path / "m.duckdb")
+    ctx = LensContext(con=con, config=_load_settings(con))
+    outcome = run_lenses(ctx, [ForecastLens(), PipelineLens(), IncentivesLens()], store_metrics=False, debug=True)
+    assert outcome.lenses_run == ["forecast", "incentives"]
+    assert [(s.lens, s.reason) for s in outcome.lenses_skipped] == [
+        ("pipeline", "no deal_changes: close-date and stage history unavailable")]
+    reasons = {(o.lens, o.kind): o.reason for o in outcome.observations}
+    assert reasons[("forecast", "commit_unreliable")] == "missing_history"
+    assert reasons[("incentives", "period_end_pull_in")] == "missing_history"
+    assert reasons[("forecast", "forecast_bias")] == "missing_table"
+    assert "hockey_stick" in outcome.results["forecast"].metrics
+    con.close()

@@ -22,6 +22,20 @@ def sim_fr(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def crm_org(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A simulated organisation with its default planted patterns, CRM tables only (no conversations)."""
+    import shutil
+
+    from miroir.simulate import simulate
+
+    out = tmp_path_factory.mktemp("org") / "en"
+    simulate(out, lang="en", seed=1, scale=1.0)
+    (out / "conversations.csv").unlink()
+    shutil.rmtree(out / "transcripts")
+    return out
+
+
+@pytest.fixture(scope="session")
 def maven_ds(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The Maven CRM export mapped onto the contract with examples/maven/mapping.toml."""
     from miroir.importers.csv_mapping import import_csv

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import json
-import shutil
 from pathlib import Path
 from typing import ClassVar
 
@@ -85,18 +84,6 @@ def test_unstorable_metric_does_not_lose_the_others() -> None:
     ctx = _ctx()
     out = run_lenses(ctx, [EmptyMetric(), WonByOwner()])
     assert "won_by_owner" in out.lenses_run
-
-
-@pytest.fixture(scope="module")
-def crm_org(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A simulated organisation, CRM tables only (so only the CRM lenses matter here)."""
-    from miroir.simulate import simulate
-
-    out = tmp_path_factory.mktemp("org") / "en"
-    simulate(out, lang="en", seed=1, scale=1.0)
-    (out / "conversations.csv").unlink()
-    shutil.rmtree(out / "transcripts")
-    return out
 
 
 @pytest.mark.slow

@@ -110,3 +110,14 @@ def test_numbering_width(n: int) -> None:
     con.executemany("INSERT INTO people (name, role) VALUES (?, 'rep')", [[f"Person Number{i:03d}"] for i in range(n)])
     p = build_pseudonymiser(con)
     assert p.value("Person Number000") == ("Rep 01" if n < 100 else "Rep 001")
+
+
+def test_sector_words_of_accounts_are_kept() -> None:
+    from miroir.store.schema import memory_store
+
+    con = memory_store()
+    con.executemany("INSERT INTO deals (deal_id, account) VALUES (?, ?)", [
+        ("D1", "Assurances André"), ("D2", "Assurances Aubert"), ("D3", "Assurances Blanc"),
+        ("D4", "Hôtels Dumas"), ("D5", "Hôtels Ferrand")])
+    p = build_pseudonymiser(con)
+    assert p.text("Les Assurances André et Aubert, chez Hôtels") == "Les Account 001 et Account 002, chez [name]"

@@ -13,6 +13,7 @@ from miroir.report.render import build_html, render_report
 
 from .sample import EVIL, sample_doc, sample_store
 
+
 def body_of(html: str) -> str:
     """The page without the vendored Plotly bundle (which is third-party code)."""
     start = html.index("<body>")
@@ -64,6 +65,7 @@ def test_findings_in_the_right_language(pages: dict[str, str]) -> None:
     # a finding without French text falls back on English
     assert "Won value bunches at quarter end" in fr
     # numbers: effect, interval, n, confidence
+    assert "1,200,000 EUR" in en  # value at stake, currency from the deals
     assert "5.80 pts" in en and "[3.10 pts, 8.40 pts]" in en and "<b>214</b>" in en and "97%" in en
     assert "5,80 pts" in fr and "97\u202f%" in fr
     assert "Which discounts would we have granted" in en
@@ -209,3 +211,16 @@ def test_unknown_language() -> None:
 
     with pytest.raises(UsageError):
         build_html(sample_doc(), lang="de")
+
+
+def test_number_formats() -> None:
+    from miroir.report.i18n import Texts
+
+    en, fr = Texts("en"), Texts("fr")
+    assert [en.num(x) for x in (0, 5.0, -0.25, 12.345, 1234567.8, None, float("nan"))] == \
+        ["0", "5", "−0.25", "12.3", "1,234,568", "–", "–"]
+    assert [fr.num(x) for x in (0.25, 1234567.8)] == ["0,25", "1\u202f234\u202f568"]
+    assert en.pct(0.125, 1) == "12.5%" and fr.pct(0.125, 1) == "12,5\u202f%"
+    assert en.value(0.05, "share") == "5.0%" and en.value(3.1, "pts") == "3.10 pts"
+    assert en.clock(3725.4) == "1:02:05" and en.clock(65) == "1:05"
+    assert en.date("2026-03-29T17:02:00Z") == "2026-03-29 17:02" and fr.date("2026-03-29") == "29/03/2026"

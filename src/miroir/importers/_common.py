@@ -96,8 +96,11 @@ def read_export_csv(path: Path, *, label: str | None = None) -> CsvRead:
     sep = _sniff_delimiter(text)
     bad_lines: list[int] = []
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False,
-                            engine="c", skip_blank_lines=True)
+        source: io.StringIO | io.BytesIO = io.StringIO(text)
+        if encoding == "utf-8" and not problems:
+            source = io.BytesIO(raw)  # skip re-encoding: the C parser reads the bytes directly
+        frame = pd.read_csv(source, sep=sep, dtype=str, keep_default_na=False, na_filter=False,
+                            engine="c", skip_blank_lines=True, encoding="utf-8-sig")
     except (pd.errors.ParserError, ValueError, OverflowError, MemoryError):
         def _bad(fields: list[str]) -> None:
             bad_lines.append(len(fields))
@@ -247,11 +250,11 @@ def _iso(ts: pd.Series, unit: str, suffix: str) -> pd.Series:
     if getattr(ts.dt, "tz", None) is not None:
         ts = ts.dt.tz_convert("UTC").dt.tz_localize(None)
     arr = ts.to_numpy(dtype="datetime64[us]")
-    text = np.datetime_as_string(arr, unit=unit).astype(object)
+    text = np.datetime_as_string(arr, unit=unit)  # type: ignore[call-overload]
     if suffix:
-        text = text + suffix
-    text[np.isnat(arr)] = ""
-    return pd.Series(text, index=ts.index, dtype=object)
+        text = np.strings.add(text, suffix)
+    text = np.where(np.isnat(arr), "", text)
+    return pd.Series(text.astype(object), index=ts.index, dtype=object)
 
 
 def _as_dt(ts: pd.Series) -> pd.Series:

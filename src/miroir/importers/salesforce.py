@@ -590,6 +590,7 @@ def _snapshot_history(files: SfFiles, d: Directory, deal_keys: set[str], report:
     first = np.ones(len(snap), dtype=bool)
     if len(snap) > 1:
         first[1:] = k[1:] != k[:-1]
+    group_start = np.maximum.accumulate(np.where(first, np.arange(len(first)), 0)) if len(first) else first.astype(int)
     parts = []
     for fld in SNAPSHOT_FIELDS:
         v = snap[fld].to_numpy(dtype=object)
@@ -602,11 +603,18 @@ def _snapshot_history(files: SfFiles, d: Directory, deal_keys: set[str], report:
             prev[first] = snap["prev_amount"].to_numpy(dtype=object)[first]
         elif fld == "close_date":
             prev[first] = snap["prev_close"].to_numpy(dtype=object)[first]
-        # empty values carry the previous value forward (nothing changed that we can see)
-        filled = pd.Series(np.where(v == "", None, v), dtype=object)
-        prev_all = filled.groupby(k, sort=False).ffill().groupby(k, sort=False).shift(1)
+        # empty values carry the previous value forward (nothing changed that we can see):
+        # previous non-empty value within the same deal, vectorised (rows are sorted by deal, time)
         later = ~first
-        prev[later] = prev_all.fillna("").to_numpy(dtype=object)[later]
+        pos = np.arange(len(v))
+        last_ok = np.maximum.accumulate(np.where(v != "", pos, -1)) if len(v) else pos
+        prev_pos = np.empty(len(v), dtype=np.int64)
+        if len(v):
+            prev_pos[0] = -1
+            prev_pos[1:] = last_ok[:-1]
+        valid = later & (prev_pos >= group_start)
+        prev[later] = ""
+        prev[valid] = v[prev_pos[valid]]
         changed = (v != prev) & (v != "")
         if not changed.any():
             continue

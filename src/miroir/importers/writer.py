@@ -131,6 +131,24 @@ class _suppress:
         return True
 
 
+def _atomic_write_frame(path: Path, frame: pd.DataFrame) -> None:
+    """CSV (UTF-8, comma, quotes only where needed) through pyarrow's writer: ~10x pandas' speed."""
+    import pyarrow as pa
+    import pyarrow.csv as pacsv
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table = pa.Table.from_pandas(frame.astype(str), preserve_index=False)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))
+    os.close(fd)
+    try:
+        pacsv.write_csv(table, tmp, write_options=pacsv.WriteOptions(quoting_style="needed"))
+        os.replace(tmp, path)
+    except BaseException:
+        with _suppress():
+            os.unlink(tmp)
+        raise
+
+
 def _toml_value(v: object) -> str:
     if isinstance(v, bool):
         return "true" if v else "false"
@@ -164,6 +182,7 @@ class DatasetWriter:
     def write_table(self, table: str, frame: pd.DataFrame, *, merge_on: str | None = None) -> Path:
         cols = list(COLUMNS.get(table, ()))
         frame = frame.copy()
+        frame.attrs = {}
         for c in cols:
             if c not in frame.columns:
                 frame[c] = ""
@@ -177,8 +196,7 @@ class DatasetWriter:
                 if len(keep):
                     frame = pd.concat([keep, frame], ignore_index=True).fillna("")
                     self.report.note(f"{table}.csv: kept {len(keep)} existing row(s) not in this import")
-        buf = frame.to_csv(index=False, lineterminator="\n")
-        _atomic_write_text(path, buf)
+        _atomic_write_frame(path, frame)
         self.report.tables[table] = len(frame)
         self.report.files.append(path.name)
         return path

@@ -52,9 +52,23 @@ def _sentence_start(low: str, start: int, end: int) -> int:
     return start
 
 
+def _has_wh(low: str, s_start: int, s_end: int, lex: Lexicon) -> bool:
+    """Whether the sentence ``low[s_start:s_end]`` holds an open-question word."""
+    wh = lex.wh
+    for m in wh.regex.finditer(low, s_start, s_end):
+        start, end = m.span()
+        acts = wh.memo.get(low[start:end])
+        if acts is None:
+            acts = wh.actions(low, start, end)
+        for _direct, _marks, initial, _rule in acts:
+            if not initial or _is_initial(low, s_start, start, lex.openers):
+                return True
+    return False
+
+
 def _close_sentence(
     spans: dict[str, list[Span]], low: str, base: int, s_start: int, s_end: int, qmark: bool,
-    feats: dict[str, list[Span]], role: str | None,
+    feats: dict[str, list[Span]], role: str | None, lex: Lexicon,
 ) -> None:
     """Decide the sentence-level labels of ``low[s_start:s_end]``; spans are
     stored relative to ``base`` (the utterance start)."""
@@ -67,7 +81,8 @@ def _close_sentence(
     if is_q:
         sent = (_sentence_start(low, s_start, s_end) - base, s_end - base)
         spans.setdefault("question", []).append(sent)
-        if "wh" in feats and "closed" not in feats:
+        sentence = low[s_start:s_end]
+        if ("wh" in feats or _has_wh(low, s_start, s_end, lex)) and not any(o in sentence for o in lex.options):
             spans.setdefault("open_question", []).append(sent)
         return
     # hedges and pressure belong to assertions and orders, not to questions
@@ -82,13 +97,25 @@ def _close_sentence(
         spans.setdefault("assumption", []).extend(feats["claim_full"])
         return
     tps = feats.get("third_party")
-    claims = feats.get("claim")
-    if tps and claims:
-        for ts, te in tps:
-            for cs, ce in claims:
-                if cs >= ts and cs - te <= _CLAIM_GAP:
-                    spans.setdefault("assumption", []).append((ts, ce))
-                    return
+    if not tps:
+        return
+    claims = feats.get("claim") or ()
+    # a third party as the subject of a statement (sentence start, after a comma or a
+    # conjunction), followed by a predicate: a claim cue close by, or any words
+    for ts, te in tps:
+        before = low[max(s_start, base + ts - 12):base + ts].rstrip()
+        if before and before[-1] not in ",;:—–(" and \
+                before.rsplit(None, 1)[-1].rstrip("'").rsplit("'", 1)[-1] not in lex.subject_before:
+            continue
+        for cs, ce in claims:
+            if cs >= ts and cs - te <= _CLAIM_GAP:
+                spans.setdefault("assumption", []).append((ts, ce))
+                return
+        rest = low[base + te:s_end].rstrip(" .!?…,;:")
+        if rest.strip():
+            # evidence: from the third-party subject to the end of the sentence
+            spans.setdefault("assumption", []).append((ts, te + len(rest)))
+            return
 
 
 def _is_initial(low: str, s_start: int, start: int, openers: frozenset[str]) -> bool:
@@ -98,7 +125,7 @@ def _is_initial(low: str, s_start: int, start: int, openers: frozenset[str]) -> 
 
 def _questions_only(
     out: list[dict[str, list[Span]]], big: str, bounds: list[int], eos: list[tuple[int, bool]],
-    k: int, upto: int,
+    k: int, upto: int, lex: Lexicon,
 ) -> int:
     """Sentence ends before ``upto`` in utterances without any act cue: only
     the question mark matters. Returns the next unconsumed sentence end."""
@@ -109,7 +136,10 @@ def _questions_only(
             j = bisect_right(bounds, end - 1) - 1
             base = bounds[j]
             prev = eos[k - 1][0] if k and eos[k - 1][0] > base else base
-            out[j].setdefault("question", []).append((_sentence_start(big, prev, end) - base, end - base))
+            sent = (_sentence_start(big, prev, end) - base, end - base)
+            out[j].setdefault("question", []).append(sent)
+            if _has_wh(big, prev, end, lex) and not any(o in big[prev:end] for o in lex.options):
+                out[j].setdefault("open_question", []).append(sent)
         k += 1
     return k
 
@@ -148,13 +178,13 @@ def annotate_joined(
         while k < n_eos and eos[k][0] <= u_end:
             e_end, qmark = eos[k]
             if feats or qmark:
-                _close_sentence(spans, big, base, s_start, e_end, qmark, feats, role)
+                _close_sentence(spans, big, base, s_start, e_end, qmark, feats, role, lex)
                 feats = {}
             s_start = e_end
             k += 1
         if feats:
             tail = big[s_start:u_end].rstrip()
-            _close_sentence(spans, big, base, s_start, s_start + len(tail), tail.endswith("?"), feats, role)
+            _close_sentence(spans, big, base, s_start, s_start + len(tail), tail.endswith("?"), feats, role, lex)
             feats = {}
 
     for m in act.regex.finditer(big):
@@ -165,7 +195,7 @@ def annotate_joined(
             i = bisect_right(bounds, start) - 1
             base = bounds[i]
             limit = bounds[i + 1]
-            k = _questions_only(out, big, bounds, eos, k, base)
+            k = _questions_only(out, big, bounds, eos, k, base, lex)
             spans = out[i]
             feats = {}
             s_start = base
@@ -175,7 +205,7 @@ def annotate_joined(
         while start >= next_end:
             qmark = eos[k][1]
             if feats or qmark:
-                _close_sentence(spans, big, base, s_start, next_end, qmark, feats, role)
+                _close_sentence(spans, big, base, s_start, next_end, qmark, feats, role, lex)
                 feats = {}
             s_start = next_end
             k += 1
@@ -183,6 +213,7 @@ def annotate_joined(
         acts = memo.get(big[start:end])
         if acts is None:
             acts = act.actions(big, start, end)
+        sp = (start - base, end - base)
         for direct, marks, initial, rule in acts:
             if rule is not None and not rule.applies(role, context):
                 continue
@@ -191,18 +222,18 @@ def annotate_joined(
             for f in direct:
                 lst = spans.get(f)
                 if lst is None:
-                    spans[f] = [(start - base, end - base)]
+                    spans[f] = [sp]
                 else:
-                    lst.append((start - base, end - base))
+                    lst.append(sp)
             for f in marks:
                 lst = feats.get(f)
                 if lst is None:
-                    feats[f] = [(start - base, end - base)]
+                    feats[f] = [sp]
                 else:
-                    lst.append((start - base, end - base))
+                    lst.append(sp)
     if i >= 0:
         finish()
-    _questions_only(out, big, bounds, eos, k, never)
+    _questions_only(out, big, bounds, eos, k, never, lex)
 
     topic = lex.topic
     tmemo = topic.memo
@@ -219,15 +250,16 @@ def annotate_joined(
         tacts = tmemo.get(big[start:end])
         if tacts is None:
             tacts = topic.actions(big, start, end)
+        sp = (start - base, end - base)
         for direct, _marks, _initial, rule in tacts:
             if rule is not None and not rule.applies(role, context):
                 continue
             for f in direct:
                 lst = spans.get(f)
                 if lst is None:
-                    spans[f] = [(start - base, end - base)]
+                    spans[f] = [sp]
                 else:
-                    lst.append((start - base, end - base))
+                    lst.append(sp)
     return out
 
 

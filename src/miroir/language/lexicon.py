@@ -168,7 +168,10 @@ class Lexicon:
     lang: str
     act: Layer
     topic: Layer
+    wh: Layer  # open-question words: only scanned inside question sentences
     openers: frozenset[str]
+    subject_before: frozenset[str]
+    options: tuple[str, ...]  # " or " words: a question offering options is closed
     path: Path
 
 
@@ -364,19 +367,26 @@ def load_lexicon(lang: str) -> Lexicon:
         raise LexiconError(f"{path}: invalid TOML: {exc}", "Fix the lexicon file.") from exc
     act: list[tuple[Rule, list[str]]] = []
     topic: list[tuple[Rule, list[str]]] = []
+    wh: list[tuple[Rule, list[str]]] = []
     for i, raw in enumerate(data.get("rule", []), start=1):
         where = f"{path.name} rule #{i}"
         if not isinstance(raw, dict):
             raise LexiconError(f"{where}: not a table", "Use [[rule]] tables.")
         rule, patterns = _parse_rule(raw, where)
-        (topic if rule.feature in _TOPIC_FEATURES else act).append((rule, patterns))
+        if rule.feature == "wh":
+            wh.append((rule, patterns))
+        else:
+            (topic if rule.feature in _TOPIC_FEATURES else act).append((rule, patterns))
     meta = data.get("meta", {})
     openers = frozenset(_strs(meta.get("openers"), f"{path.name} [meta]", "openers"))
     return Lexicon(
         lang=lang,
         act=_compile_layer(act, path.name),
         topic=_compile_layer(topic, path.name),
+        wh=_compile_layer(wh, path.name),
         openers=openers,
+        options=tuple(f" {w} " for w in _strs(meta.get("options"), f"{path.name} [meta]", "options")),
+        subject_before=frozenset(_strs(meta.get("subject_before"), f"{path.name} [meta]", "subject_before")),
         path=path,
     )
 

@@ -170,21 +170,26 @@ def _forecast_accuracy(ctx: LensContext, deals: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"date": fc.loc[ok, "pe"], "value": acc[ok].astype(float)})
 
 
-def _its(dates: pd.Series, values: np.ndarray, at: pd.Timestamp, cal: FiscalCalendar,
-         trend: bool = False) -> tuple[float, float, float, float]:
-    """Level change at ``at``: ``value ~ 1 + after + phase-of-quarter [+ years]``,
-    OLS with HC1 errors; returns (estimate, 95% low, high, p)."""
-    d = pd.to_datetime(dates).reset_index(drop=True)
-    t = (d - at).dt.total_seconds().to_numpy() / (365.25 * 86400)
-    wk = ((d - cal.quarter_start(d)).dt.days // 7).to_numpy()
-    X = pd.DataFrame({"after": (t >= 0).astype(float),
-                      "phase_mid": ((wk >= 4) & (wk < 9)).astype(float), "phase_end": (wk >= 9).astype(float)})
+def _its(t_days: np.ndarray, week: np.ndarray, values: np.ndarray, trend: bool = False) -> tuple[
+        float, float, float, float]:
+    """Level change at day 0: ``value ~ 1 + after + phase-of-quarter [+ years]``, OLS
+    with HC1 errors; ``t_days`` = days since the event, ``week`` = week of the fiscal
+    quarter (0-based). Returns (estimate, 95% low, high, p)."""
+    X = pd.DataFrame({"after": (t_days >= 0).astype(float),
+                      "phase_mid": ((week >= 4) & (week < 9)).astype(float), "phase_end": (week >= 9).astype(float)})
     if trend:
-        X["years"] = t
+        X["years"] = t_days / 365.25
     X = X.loc[:, (X.std() > 0) | (X.columns == "after")]
     res = ols(np.asarray(values, float), X)
     iv = res.interval("after")
     return iv.estimate, iv.low, iv.high, float(iv.p_value if iv.p_value is not None else np.nan)
+
+
+def _prepared(cal: FiscalCalendar, s: pd.DataFrame) -> pd.DataFrame:
+    d = pd.to_datetime(s["date"]).astype("datetime64[ns]").reset_index(drop=True)
+    v = pd.to_numeric(s["value"], errors="coerce").to_numpy(dtype=float)
+    out = pd.DataFrame({"date": d, "value": v, "week": ((d - cal.quarter_start(d)).dt.days // 7).to_numpy()})
+    return out[np.isfinite(out["value"].to_numpy())].sort_values("date").reset_index(drop=True)
 
 
 def event_effects(ctx: LensContext, events: pd.DataFrame, series: dict[str, pd.DataFrame], *,
@@ -195,34 +200,35 @@ def event_effects(ctx: LensContext, events: pd.DataFrame, series: dict[str, pd.D
     out: list[EventEffect] = []
     dates = list(events["date"])
     win = pd.Timedelta(weeks=window_weeks)
+    prepared = {m: _prepared(ctx.calendar, s) for m, s in series.items()}
     for i, ev in events.iterrows():
         e = pd.Timestamp(ev["date"])
         lo = max(e - win, dates[i - 1] if i > 0 else e - win)  # type: ignore[operator]
         up = min(e + win, dates[i + 1] if i + 1 < len(dates) else e + win, hi + pd.Timedelta(days=1))  # type: ignore[operator]
-        for m, s in series.items():
-            d = pd.to_datetime(s["date"])
-            sel = (d >= lo) & (d < up) & np.isfinite(s["value"].to_numpy(dtype=float))
-            w = s[sel.to_numpy()]
-            wd = pd.to_datetime(w["date"])
-            before = w[(wd < e).to_numpy()]
-            after = w[(wd >= e).to_numpy()]
+        for m, s in prepared.items():
+            w = s[(s["date"] >= lo) & (s["date"] < up)]
+            before = w[w["date"] < e]
+            after = w[w["date"] >= e]
             if len(before) < min_n or len(after) < min_n:
                 continue
-            vals = w["value"].to_numpy(dtype=float)
-            est, cl, ch, p = _its(wd, vals, e, ctx.calendar)
-            tr_est = _its(wd, vals, e, ctx.calendar, trend=True)[0]
+            t = (w["date"] - e).dt.total_seconds().to_numpy() / 86400
+            wk = w["week"].to_numpy()
+            vals = w["value"].to_numpy()
+            est, cl, ch, p = _its(t, wk, vals)
+            tr_est = _its(t, wk, vals, trend=True)[0]
             out.append(EventEffect(e, str(ev["kind"]), str(ev["description"]), m, False, len(before), len(after),
                                    float(before["value"].mean()), float(after["value"].mean()),
                                    float(before["value"].std(ddof=1)), est, cl, ch, p, tr_est))
             # placebo: the before window alone, cut at its midpoint
-            bd = pd.to_datetime(before["date"])
-            mid = bd.min() + (bd.max() - bd.min()) / 2
-            b1, b2 = before[(bd < mid).to_numpy()], before[(bd >= mid).to_numpy()]
+            bd = before["date"]
+            mid = pd.Timestamp(bd.min() + (bd.max() - bd.min()) / 2)
+            b1, b2 = before[bd < mid], before[bd >= mid]
             if len(b1) >= min_n and len(b2) >= min_n:
-                bv = before["value"].to_numpy(dtype=float)
-                pe, pl, ph, pp = _its(bd, bv, mid, ctx.calendar)
-                ptr = _its(bd, bv, mid, ctx.calendar, trend=True)[0]
-                out.append(EventEffect(pd.Timestamp(mid).normalize(), "placebo", f"placebo for {e.date()}", m, True,
+                pt = (bd - mid).dt.total_seconds().to_numpy() / 86400
+                bw, bv = before["week"].to_numpy(), before["value"].to_numpy()
+                pe, pl, ph, pp = _its(pt, bw, bv)
+                ptr = _its(pt, bw, bv, trend=True)[0]
+                out.append(EventEffect(mid.normalize(), "placebo", f"placebo for {e.date()}", m, True,
                                        len(b1), len(b2), float(b1["value"].mean()), float(b2["value"].mean()),
                                        float(b1["value"].std(ddof=1)), pe, pl, ph, pp, ptr))
     # one family per event (and per placebo): "what did this change do?"

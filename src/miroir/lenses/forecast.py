@@ -412,13 +412,13 @@ class ForecastLens(Lens):
         cv = t.groupby("team")["won_value"].agg(lambda s: s.std(ddof=1) / s.mean() if len(s) > 1 else np.nan)
         t["team_period_cv"] = t["team"].map(cv)
         res.metrics["concentration"] = t
+        p0 = float(p["top_deal_expected_share"])
         res.methods.append(
             f"Results concentration: share of a team's won value in a period from its top {p['top_deal_fraction']:.0%} "
             f"of won deals (tested: t-interval across team-periods against {p0:.0%}, Welch against the other "
             f"teams), and from its top {frac:.0%} of reps minus the share expected if the same deals were dealt at "
             f"random among the same reps ({p['permutations']} permutations, metric table).")
         exc = t["top_deal_share"].to_numpy(float)
-        p0 = float(p["top_deal_expected_share"])
 
         def one(mask: np.ndarray) -> Interval | None:
             return t_interval(exc[mask], p0)

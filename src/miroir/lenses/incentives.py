@@ -20,7 +20,6 @@ from ..stats import (
     newcombe_diff_ci,
     ols,
     ratio_delta_ci,
-    ratio_diff_delta,
     t_interval,
 )
 from . import _crm
@@ -44,6 +43,26 @@ def _did(a: tuple[float, float], b: tuple[float, float]) -> Interval:
                     0, p, 0.0)
 
 
+def _oe_score(early: np.ndarray, e0: np.ndarray, ratio0: float) -> Interval:
+    """Observed / expected early wins, each unit early with probability ``ratio0 * e0``
+    under the null: score test with the Poisson-binomial variance (not the observed
+    one, which is anti-conservative for a handful of units); Wilson-like interval
+    from the same variance."""
+    n = len(early)
+    exp = float(np.sum(e0))
+    if n == 0 or exp <= 0:
+        return Interval(float("nan"), float("nan"), float("nan"), "observed/expected (no data)", n)
+    k = float(np.sum(early))
+    pr = np.clip(ratio0 * e0, 1e-9, 1 - 1e-9)
+    var0 = float(np.sum(pr * (1 - pr)))
+    z = (k - float(pr.sum())) / np.sqrt(var0) if var0 > 0 else 0.0
+    p = float(2 * sps.norm.sf(abs(z)))
+    r = k / exp
+    se = np.sqrt(max(float(np.sum(e0 * (1 - e0))) * max(r, 1e-9), 1e-12)) / exp
+    return Interval(r, max(r - 1.96 * se, 0.0), r + 1.96 * se,
+                    "observed/expected early wins, score test (Poisson-binomial variance)", n, p, ratio0)
+
+
 class IncentivesLens(Lens):
     name = "incentives"
     title = "Incentive effects"
@@ -58,7 +77,7 @@ class IncentivesLens(Lens):
         "pullin_min_n_rep": 20,
         "pullin_min_n_team": 40,
         "gaming_material_index": 2.0,      # wins deferred to the next period's start >= 2x a steady pace
-        "gaming_min_n_rep": 8,
+        "gaming_min_n_rep": 10,
         "gaming_min_n_team": 20,
         "early_bdays": 10,                 # "first days of the next period"
         "sandbag_material_bias": 0.15,
@@ -371,7 +390,7 @@ class IncentivesLens(Lens):
             "(accelerator_at x quota, default 1.0), the wins after the crossing day in the period and the wins in "
             f"the first {n_early} business days of the next period; deferral index = early wins / their expected "
             "number if wins kept a uniform pace (expected share = early days / (business days left after the "
-            "crossing + early days)), delta-method test; bunching of attainment just above vs just below the "
+            "crossing + early days)), score test with the Poisson-binomial variance; bunching of attainment just above vs just below the "
             "threshold (binomial test) in the metric table.")
         if x.empty:
             res.observations.append(_crm.observation(
@@ -382,10 +401,15 @@ class IncentivesLens(Lens):
         den = x["e0"].to_numpy(float)
 
         def one(mask: np.ndarray) -> Interval | None:
-            return ratio_delta_ci(num[mask], den[mask], null=1.0)
+            return _oe_score(num[mask], den[mask], 1.0)
 
         def two(a: np.ndarray, b: np.ndarray) -> Interval | None:
-            return ratio_diff_delta(num[a], den[a], num[b], den[b])
+            ref = _oe_score(num[b], den[b], 1.0)
+            if not np.isfinite(ref.estimate) or ref.estimate <= 0:
+                return None
+            iv = _oe_score(num[a], den[a], ref.estimate)
+            return Interval(iv.estimate - ref.estimate, iv.low - ref.estimate, iv.high - ref.estimate,
+                            iv.method + " against the peers' index", iv.n, iv.p_value, 0.0)
 
         mat = float(p["gaming_material_index"])
         search = scope_search(x["owner"].to_numpy(), x["team"].to_numpy(), one=one, two=two,

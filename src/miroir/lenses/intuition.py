@@ -65,6 +65,8 @@ class IntuitionLens(Lens):
         "n_boot": 1000,
         "seed": 0,
         "min_test_deals": 40,
+        "max_test_deals": 4000,  # larger test sets are subsampled (seeded) to keep the bootstrap fast
+        "min_auc_gain": 0.02,  # materiality: the model must add at least 0.02 AUC over each baseline
         "min_per_class": 15,
         "small_data_deals": 200,  # below this many training deals the estimates are mostly prior
         "min_excess_risk": 0.10,  # a flagged deal's risk exceeds its stage's rate by at least 10 pts
@@ -124,10 +126,10 @@ class IntuitionLens(Lens):
             "whatever its number of snapshots; intervals from the Laplace approximation.",
             "Validation: time split at the date by which "
             f"{int(100 * p['split_quantile'])}% of closed deals had closed; trained on outcomes known before it, "
-            "tested on one snapshot per deal taken after it; AUC and Brier score vs two baselines (historical "
+            "tested on the snapshots taken after it (each deal weighing 1); AUC and Brier score vs two baselines (historical "
             "lost-or-slipped rate of the deal's CRM stage; of the rep's forecast category), paired percentile "
             f"bootstrap ({p['n_boot']} resamples). Deals are flagged only when the model's AUC gain over both "
-            "baselines has a 95% interval above 0 and the signals discriminate within stages (stage-stratified "
+            f"baselines is at least {p['min_auc_gain']} with a 95% interval above 0 and the signals discriminate within stages (stage-stratified "
             "AUC interval above 0.5).",
         ]
         omitted = {g: why for g, why in snap.omitted.items()}
@@ -141,7 +143,8 @@ class IntuitionLens(Lens):
                                          "No closed deal: no history to learn fragility from.", "below_min_n", 0))
             return None, None
         val = validate(rows, signals, controls, split, prior_sd=p["prior_sd"], n_boot=p["n_boot"], seed=p["seed"],
-                       min_test=p["min_test_deals"], min_class=p["min_per_class"])
+                       min_test=p["min_test_deals"], min_class=p["min_per_class"],
+                       max_test_deals=p["max_test_deals"], min_gain=p["min_auc_gain"])
         lab = training_rows(rows)
         if len(lab) > p["max_train_rows"]:
             lab = lab.iloc[np.random.default_rng(p["seed"]).choice(len(lab), p["max_train_rows"], replace=False)]

@@ -35,8 +35,8 @@ class PipelineLens(Lens):
         "slip_min_n_team": 40,
         "stall_factor": 3.0,          # stalled = time in stage > 3x the organisation's median for that stage
         "stall_min_days": 30,
-        "stall_expected_rate": 0.15,
-        "stall_material_rate": 0.30,
+        "stall_material_rate": 0.05,  # and at least 2x the organisation's own rate (tested against it)
+        "stall_material_ratio": 2.0,
         "stall_min_n_rep": 20,
         "stall_min_n_team": 40,
         "fdr_q": 0.05,
@@ -274,8 +274,7 @@ class PipelineLens(Lens):
             f"organisation's median for that stage and at least {p['stall_min_days']} days; the team's own 90th "
             "percentile is kept in the metric table.")
         s = sp["stalled"].to_numpy(bool)
-        amt = sp["amount"].to_numpy(float)
-        p0 = float(p["stall_expected_rate"])
+        p0 = float(s.mean()) if len(s) else 0.0  # the organisation's own rate: stalling is relative
 
         def one(mask: np.ndarray) -> Interval | None:
             k, n = int(s[mask].sum()), int(mask.sum())
@@ -288,11 +287,11 @@ class PipelineLens(Lens):
         def two(a: np.ndarray, b: np.ndarray) -> Interval | None:
             return newcombe_diff_ci(s[a].sum(), a.sum(), s[b].sum(), b.sum())
 
-        mat = float(p["stall_material_rate"])
+        mat = max(float(p["stall_material_rate"]), float(p["stall_material_ratio"]) * p0)
         search = scope_search(sp["owner"].to_numpy(), sp["team"].to_numpy(), one=one, two=two,
                               size=lambda m: int(m.sum()), material=lambda iv: iv.estimate >= mat,
                               direction=1, min_n_rep=p["stall_min_n_rep"], min_n_team=p["stall_min_n_team"],
-                              q=p["fdr_q"])
+                              q=p["fdr_q"], levels=("rep", "team"))
         res.metrics["stall_tests"] = search.table()
         for hit in search.hits:
             m = hit.mask
@@ -320,7 +319,7 @@ class PipelineLens(Lens):
                 LENS, "stalled_deals", hit, _crm.metric("stalled_share", hit.own.estimate, p0, "share"),
                 hit.own, texts, ev, value=float(sp.loc[m & s & sp["censored"].to_numpy(), "amount"].sum()),
                 params={"stall_factor": p["stall_factor"], "stall_min_days": p["stall_min_days"],
-                        "expected_rate": p0, "material_rate": mat, "fdr_q": p["fdr_q"]}))
+                        "org_rate": p0, "material_rate": mat, "fdr_q": p["fdr_q"]}))
         if not search.hits:
             obs = _crm.no_finding_observation(
                 LENS, "stalled_deals", search, "share of stalled stage stays",

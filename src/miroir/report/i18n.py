@@ -68,7 +68,7 @@ class Texts:
         x = float(v)
         if digits is None:
             a = abs(x)
-            digits = 0 if a >= 100 or x == int(x) and a >= 1 else 1 if a >= 10 else 2 if a >= 0.1 else 3
+            digits = 0 if a >= 100 or x == int(x) else 1 if a >= 10 else 2 if a >= 0.1 else 3
         s = f"{x:,.{digits}f}"
         if self.lang == "fr":
             s = s.replace(",", NNBSP).replace(".", ",")

@@ -12,7 +12,9 @@ of two words or more; a one-word name must be capitalised in the text, so
 "will" is not mistaken for a customer called Will). First and last names of
 people, and the distinctive word of an account name, are replaced on their
 own too (by the person's pseudonym, or ``[name]`` when the word belongs to
-several people). Teams and deal ids are kept.
+several people); a word shared by more than two account names ("Assurances")
+is a sector word and is kept. Teams and deal ids are kept; so is
+``dataset.path`` (a local folder, needed to find the store again).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ PREFIX = {"rep": "Rep", "manager": "Manager", "director": "Director", "customer"
           "person": "Person", "account": "Account"}
 ROLE_CATEGORY = {"rep": "rep", "manager": "manager", "director": "director", "customer": "customer"}
 AMBIGUOUS = "[name]"
+MAX_ACCOUNTS_PER_WORD = 2  # a word found in more account names than this is a sector word, not a name
 _TOKEN = re.compile(r"\w+")
 _JOIN = re.compile(r"[^\w\n]{1,4}")  # what may separate the words of a name in a text
 _ACCOUNT_STOP = {
@@ -250,22 +253,28 @@ def build_pseudonymiser(con: duckdb.DuckDBPyConnection | None, doc: dict[str, An
     for alias, name in aliases.items():
         if name in named and _key(alias):
             p.mapping.setdefault(_key(alias), named[name])
-    # single words of multi-word names
-    word_owner: dict[str, set[str]] = defaultdict(set)
+    # single words of multi-word names: a person's first or last name alone is replaced by their
+    # pseudonym ([name] when several people share it); an account's distinctive word likewise, but a
+    # word that many account names share ("Assurances", "Logistique") is a sector word and is kept.
+    person_words: dict[str, set[str]] = defaultdict(set)
     for name, pseudo in named.items():
         toks = _key(name).split()
         if len(toks) > 1:
             for t in toks:
                 if len(t) >= 3 and not t.isdigit() and t not in _NAME_STOP:
-                    word_owner[t].add(pseudo)
+                    person_words[t].add(pseudo)
+    account_words: dict[str, set[str]] = defaultdict(set)
     for name, pseudo in acc.items():
         toks = _key(name).split()
         if len(toks) > 1:
             for t in toks:
                 if len(t) >= 4 and not any(c.isdigit() for c in t) and t not in _ACCOUNT_STOP:
-                    word_owner[t].add(pseudo)
-    for t, owners in word_owner.items():
-        if t in p.mapping:
+                    account_words[t].add(pseudo)
+    for t, owners in person_words.items():
+        if t not in p.mapping:
+            p.tokens[t] = next(iter(owners)) if len(owners) == 1 else AMBIGUOUS
+    for t, owners in account_words.items():
+        if t in p.mapping or t in p.tokens or len(owners) > MAX_ACCOUNTS_PER_WORD:
             continue
         p.tokens[t] = next(iter(owners)) if len(owners) == 1 else AMBIGUOUS
     p.finish()
