@@ -382,19 +382,23 @@ class OLSResult:
     def _idx(self, name: str) -> int:
         return self.names.index(name)
 
-    def p_value(self, name: str) -> float:
+    def p_value(self, name: str, df: int | None = None) -> float:
         i = self._idx(name)
         if not np.isfinite(self.se[i]) or self.se[i] == 0:
             return float("nan")
         t = self.coef[i] / self.se[i]
-        return float(2 * sps.t.sf(abs(t), max(self.df_resid, 1)))
+        return float(2 * sps.t.sf(abs(t), max(df if df is not None else self.df_resid, 1)))
 
-    def interval(self, name: str, level: float = 0.95) -> Interval:
+    def interval(self, name: str, level: float = 0.95, df: int | None = None) -> Interval:
+        """Coefficient with a t interval; ``df`` overrides the residual degrees of
+        freedom (e.g. a conservative min(n1, n2) - 1 for a rare binary regressor)."""
+        d = max(df if df is not None else self.df_resid, 1)
         i = self._idx(name)
-        tq = sps.t.ppf(1 - (1 - level) / 2, max(self.df_resid, 1))
+        tq = sps.t.ppf(1 - (1 - level) / 2, d)
         c, s = float(self.coef[i]), float(self.se[i])
-        return Interval(c, c - tq * s, c + tq * s, f"OLS, {self.cov_type} standard errors", self.n,
-                        self.p_value(name), 0.0)
+        extra = f", {d} df" if df is not None else ""
+        return Interval(c, c - tq * s, c + tq * s, f"OLS, {self.cov_type} standard errors{extra}", self.n,
+                        self.p_value(name, d), 0.0)
 
 
 def _demean(values: np.ndarray, groups: np.ndarray) -> np.ndarray:

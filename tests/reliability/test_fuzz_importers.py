@@ -5,6 +5,8 @@ Long runs: ``bench/fuzz_long.py``. Strategies and targets: ``fuzz_targets.py``.
 
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,7 +25,7 @@ def test_importer_never_crashes(name: str) -> None:
     if name == "csv_mapping" and not MAVEN.exists():
         pytest.fail(f"Maven export not found at {MAVEN}")
 
-    @settings(max_examples=EXAMPLES[name], deadline=None, database=None,
+    @settings(max_examples=EXAMPLES[name], deadline=None, database=None, derandomize=True,
               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
     @given(st.data())
     def check(data: st.DataObject) -> None:
@@ -37,11 +39,44 @@ def test_fixture_inputs_import_cleanly() -> None:
     """The unmutated fixtures are accepted (so the fuzzers start from inputs that get deep)."""
     from .fuzz_targets import FIXTURES, GONG, HS, SF, run_gong, run_hubspot, run_salesforce
 
-    import tempfile
-    from pathlib import Path
-
     for run, folder in ((run_salesforce, SF), (run_hubspot, HS), (run_gong, GONG)):
         files = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
         with tempfile.TemporaryDirectory() as d:
             run(files, Path(d))
     assert FIXTURES.exists()
+
+
+# Crashes found by bench/fuzz_long.py in code owned by other issues (reported; kept here, minimal).
+# Both come from importers/_common.py:read_export_csv (see the issue-10 report).
+
+
+@pytest.mark.xfail(strict=True, reason="read_export_csv: rows with one field more than the header make pandas use "
+                   "the first column as the index (columns silently shifted); duplicate ids then crash fmt_number")
+def test_hubspot_rows_with_an_extra_field() -> None:
+    from .fuzz_targets import TARGETS
+
+    csv_text = "Record ID,Deal Name,Deal Stage,Amount\n1,A,closedwon,10,x\n1,B,closedwon,20,y\n"
+    assert run_target(TARGETS["hubspot"], {"deals.csv": csv_text}) in ("ok", "refused")
+
+
+@pytest.mark.xfail(strict=True, reason="read_export_csv: after a malformed line, the python-engine fallback leaves "
+                   "NaN in short rows; SpeakerResolver then calls NaN.split")
+def test_meetings_people_file_with_a_malformed_line() -> None:
+    from .fuzz_targets import TARGETS
+
+    people = "name,role,team,manager,aliases\nAnn Lee,rep\n,,,,,\n"
+    vtt = b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Ann Lee>Hi\n"
+    assert run_target(TARGETS["meetings"], {"a.vtt": vtt, "people.csv": people}) in ("ok", "refused")
+
+
+@pytest.mark.xfail(strict=True, reason="read_export_csv shifts columns when every row has one field too many")
+def test_read_export_csv_never_shifts_columns() -> None:
+    """A row longer than the header is reported (or kept in place), never read with its columns shifted."""
+    from miroir.importers._common import read_export_csv
+
+    with tempfile.TemporaryDirectory() as d:
+        p = Path(d) / "x.csv"
+        p.write_text("a,b\n1,2,3\n4,5,6\n")
+        got = read_export_csv(p)
+        assert [r["a"] for r in got.frame.to_dict("records")] in ([], ["1", "4"])
+        assert got.problems, "the extra fields must be reported"

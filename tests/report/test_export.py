@@ -39,6 +39,8 @@ def test_workbook_readable(tmp_path: Path) -> None:
     acc = list(wb["forecast_accuracy"].iter_rows(values_only=True))
     assert acc[0] == ("period", "accuracy", "at") and acc[1][1] == 0.8 and acc[2][1] is None
     assert acc[1][2] == dt.datetime(2025, 3, 31)
+    long1 = list(wb["pipeline_a_very_long_table_name"].iter_rows(values_only=True))
+    assert long1 == [("x", "bad"), (1, "ab")]  # control character removed
     st = list(wb["Optimising for"].iter_rows(values_only=True))
     assert len(st) - 1 == len(doc["optimizing_for"])
     readme = list(wb["README"].iter_rows(values_only=True))
@@ -51,3 +53,13 @@ def test_sheet_names_unique() -> None:
     b = sheet_name("metric_" + "x" * 41, used)
     c = sheet_name("metric_a/b:c", used)
     assert a == "x" * 31 and b == "x" * 29 + "~2" and c == "a_b_c"
+
+
+def test_frame_rows_types() -> None:
+    from miroir.report.export import _frame_rows
+
+    df = pd.DataFrame({"i": pd.array([1, None], dtype="Int64"), "b": [True, False], "f": [1.5, np.inf],
+                       "s": ["x", None], "o": [{"a": 1}, [1, 2]],
+                       "t": pd.to_datetime(["2025-01-01 10:00", None])})
+    assert _frame_rows(df) == [[1, True, 1.5, "x", "{'a': 1}", dt.datetime(2025, 1, 1, 10)],
+                               [None, False, None, None, "[1, 2]", None]]

@@ -224,3 +224,16 @@ def test_number_formats() -> None:
     assert en.value(0.05, "share") == "5.0%" and en.value(3.1, "pts") == "3.10 pts"
     assert en.clock(3725.4) == "1:02:05" and en.clock(65) == "1:05"
     assert en.date("2026-03-29T17:02:00Z") == "2026-03-29 17:02" and fr.date("2026-03-29") == "29/03/2026"
+
+
+def test_malformed_metric_tables_do_not_crash() -> None:
+    import duckdb
+
+    from miroir.report.symptoms import read_symptoms
+
+    con = duckdb.connect(":memory:")
+    con.execute("CREATE TABLE metric_forecast_accuracy AS SELECT 'x' AS period, 'abc' AS forecast, NULL AS actual")
+    con.execute("CREATE TABLE metric_forecast_concentration AS SELECT 1 AS period, 'n/a' AS won_value")
+    con.execute("CREATE TABLE metric_pipeline_slippage AS SELECT '2025-Q1' AS period, 0 AS slipped, 0 AS expected")
+    con.execute("CREATE TABLE metric_meetings_recurring_per_deal AS SELECT 'D1' AS deal_id")
+    assert read_symptoms(con) == []

@@ -61,7 +61,7 @@ def annotate_records(records: list[Record], default_lang: str | None = None) -> 
 
 def _to_annotation(result: Result) -> Annotation:
     lang, spans = result
-    return Annotation(lang=lang, labels=tuple(sorted(spans)), spans=spans)
+    return Annotation(lang, tuple(sorted(spans)), spans)
 
 
 def _chunks(records: Iterable[Any], size: int) -> Iterator[list[Record]]:
@@ -96,6 +96,8 @@ def iter_annotate_results(
         for chunk in chunks:
             yield annotate_records(chunk)
         return
+    for lang in LANGUAGES:  # compile once here: forked workers inherit the lexicons
+        load_lexicon(lang)
     method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
     in_flight = jobs * 4
     with mp.get_context(method).Pool(jobs) as pool:

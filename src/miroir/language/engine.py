@@ -1,9 +1,11 @@
-"""Annotate one utterance: labels of the annotation guide with evidence spans.
+"""Annotate utterances: labels of the annotation guide with evidence spans.
 
-The text is lower-cased once, then scanned by two compiled alternations (see
-``lexicon.py``); everything else is a short loop over the (few) cue matches.
-Sentence-level rules (question, open question, assumption) are decided when a
-sentence end is seen; the other labels come straight from their cues.
+Texts are lower-cased (same length, so offsets hold), joined with a newline and
+scanned once by the language's compiled cue alternation (see ``lexicon.py``)
+and once by a cheap sentence-end regex; everything else is a short loop over
+the cue matches. Sentence-level rules (question, open question, hedge and
+pressure outside questions, assumption, decision maker, next step) are decided
+when a sentence ends; the other labels come straight from their cues.
 """
 
 from __future__ import annotations
@@ -60,7 +62,7 @@ def _has_wh(low: str, s_start: int, s_end: int, lex: Lexicon) -> bool:
         acts = wh.memo.get(low[start:end])
         if acts is None:
             acts = wh.actions(low, start, end)
-        for _direct, _marks, initial, _rule in acts:
+        for _direct, _marks, initial, _rule, _off in acts:
             if not initial or _is_initial(low, s_start, start, lex.openers):
                 return True
     return False
@@ -72,34 +74,39 @@ def _close_sentence(
 ) -> None:
     """Decide the sentence-level labels of ``low[s_start:s_end]``; spans are
     stored relative to ``base`` (the utterance start)."""
+    get = feats.get
     # combinations that hold in questions and assertions alike
-    if "dm_person" in feats and "dm_act" in feats:
-        spans.setdefault("decision_maker", []).append(feats["dm_person"][0])
-    if "ns_action" in feats and "ns_time" in feats:
-        spans.setdefault("next_step", []).append(feats["ns_action"][0])
-    is_q = (qmark or "q_form" in feats or "q_indirect" in feats) and "rhetorical" not in feats
-    if is_q:
+    found = get("dm_person")
+    if found is not None and "dm_act" in feats:
+        spans.setdefault("decision_maker", []).append(found[0])
+    found = get("ns_action")
+    if found is not None and "ns_time" in feats:
+        spans.setdefault("next_step", []).append(found[0])
+    if (qmark or "q_form" in feats or "q_indirect" in feats) and "rhetorical" not in feats:
         sent = (_sentence_start(low, s_start, s_end) - base, s_end - base)
         spans.setdefault("question", []).append(sent)
-        sentence = low[s_start:s_end]
-        if ("wh" in feats or _has_wh(low, s_start, s_end, lex)) and not any(o in sentence for o in lex.options):
+        if ("wh" in feats or _has_wh(low, s_start, s_end, lex)) and \
+                not any(o in low[s_start:s_end] for o in lex.options):
             spans.setdefault("open_question", []).append(sent)
         return
     # hedges and pressure belong to assertions and orders, not to questions
     # ("What does that cost you, roughly?" is not the speaker's hedge)
-    for label in ("hedge", "pressure"):
-        found = feats.get(label)
-        if found:
-            spans.setdefault(label, []).extend(found)
+    found = get("hedge")
+    if found is not None:
+        spans.setdefault("hedge", []).extend(found)
+    found = get("pressure")
+    if found is not None:
+        spans.setdefault("pressure", []).extend(found)
     if role == "customer" or "source" in feats:
         return
-    if "claim_full" in feats:
-        spans.setdefault("assumption", []).extend(feats["claim_full"])
+    found = get("claim_full")
+    if found is not None:
+        spans.setdefault("assumption", []).extend(found)
         return
-    tps = feats.get("third_party")
-    if not tps:
+    tps = get("third_party")
+    if tps is None:
         return
-    claims = feats.get("claim") or ()
+    claims = get("claim") or ()
     # a third party as the subject of a statement (sentence start, after a comma or a
     # conjunction), followed by a predicate: a claim cue close by, or any words
     for ts, te in tps:
@@ -214,11 +221,13 @@ def annotate_joined(
         if acts is None:
             acts = act.actions(big, start, end)
         sp = (start - base, end - base)
-        for direct, marks, initial, rule in acts:
+        for direct, marks, initial, rule, off in acts:
             if rule is not None and not rule.applies(role, context):
                 continue
             if initial and not _is_initial(big, s_start, start, openers):
                 continue
+            if off is not None:
+                sp = (start - base + off[0], start - base + off[1])
             for f in direct:
                 lst = spans.get(f)
                 if lst is None:
@@ -235,31 +244,6 @@ def annotate_joined(
         finish()
     _questions_only(out, big, bounds, eos, k, never, lex)
 
-    topic = lex.topic
-    tmemo = topic.memo
-    limit = -1
-    for m in topic.regex.finditer(big):
-        start, end = m.span()
-        if start >= limit:
-            i = bisect_right(bounds, start) - 1
-            base = bounds[i]
-            limit = bounds[i + 1]
-            spans = out[i]
-            role = roles[i]
-            context = contexts[i]
-        tacts = tmemo.get(big[start:end])
-        if tacts is None:
-            tacts = topic.actions(big, start, end)
-        sp = (start - base, end - base)
-        for direct, _marks, _initial, rule in tacts:
-            if rule is not None and not rule.applies(role, context):
-                continue
-            for f in direct:
-                lst = spans.get(f)
-                if lst is None:
-                    spans[f] = [sp]
-                else:
-                    lst.append(sp)
     return out
 
 

@@ -1,10 +1,13 @@
 """Load a language's cue lexicon (``data/<lang>.toml``) and compile it.
 
-Every pattern of a language is compiled into one of two big regular
-expressions (``act``: interaction cues, markers and sentence ends; ``topic``:
-the customer-decision labels), each built as a first-character trie so that
-Python's regex engine skips non-matching alternatives with one comparison.
-``match.lastindex`` tells which rule a match belongs to.
+All cue patterns of a language (interaction cues, markers and the
+customer-decision topics) are compiled into one big regular expression built
+as a first-character trie, so that Python's regex engine rejects a word with a
+few comparisons; the open-question words form a second small one, scanned only
+inside question sentences. A match tells which rule(s) it belongs to through
+``Layer.actions`` (memoised by cue text); topic cues nested inside a longer cue
+("le juridique" is a third party and a decision-process cue) are found once per
+distinct cue text.
 """
 
 from __future__ import annotations
@@ -96,7 +99,9 @@ class Rule:
 
 
 # (direct features, marker features, sentence-initial only, rule to check role/context or None)
-Action = tuple[tuple[str, ...], tuple[str, ...], bool, "Rule | None"]
+# (direct features, marker features, sentence-initial only, rule to check role/context or None,
+#  offsets of the evidence inside the cue or None for the whole cue)
+Action = tuple[tuple[str, ...], tuple[str, ...], bool, "Rule | None", "tuple[int, int] | None"]
 
 
 @dataclass(frozen=True)
@@ -113,23 +118,27 @@ class Layer:
     (every rule with a pattern matching exactly that text; memoised by text).
     """
 
-    def __init__(self, regex: re.Pattern[str], entries: list[_Entry]) -> None:
+    def __init__(self, regex: re.Pattern[str], entries: list[_Entry], inner: Layer | None = None) -> None:
         self.regex = regex
-        self._entries = entries
+        self._by_first: dict[str, list[_Entry]] = {}
+        for entry in entries:  # candidates of a cue: same first character (or a \\d pattern)
+            self._by_first.setdefault(entry.literal[:1], []).append(entry)
+        # topic cues are also looked for inside a longer cue ("le juridique" is a
+        # third party and a decision-process cue): once per distinct cue text
+        self.inner = inner
         self.memo: dict[str, tuple[Action, ...]] = {}
 
     def rules_at(self, low: str, start: int, end: int) -> tuple[Rule, ...]:
         """Every rule with a pattern matching exactly ``low[start:end]``."""
         text = low[start:end]
         rules: list[Rule] = []
-        for entry in self._entries:
-            if entry.rule in rules or not text.startswith(entry.literal):
+        seen: set[int] = set()
+        for entry in self._by_first.get(text[:1], []) + self._by_first.get("", []):
+            if id(entry.rule) in seen or not text.startswith(entry.literal):
                 continue
-            if entry.regex.fullmatch(low, start, end):
-                rules.append(entry.rule)
-                continue
-            m = entry.regex.match(low, start)
+            m = entry.regex.fullmatch(low, start, end) or entry.regex.match(low, start)
             if m is not None and m.end() == end:
+                seen.add(id(entry.rule))
                 rules.append(entry.rule)
         return tuple(rules)
 
@@ -153,9 +162,16 @@ class Layer:
                 merged_direct += [f for f in direct if f not in merged_direct]
                 merged_marks += [f for f in marks if f not in merged_marks]
             else:
-                out.append((direct, marks, rule.initial, None if rule.unrestricted else rule))
+                out.append((direct, marks, rule.initial, None if rule.unrestricted else rule, None))
         if merged_direct or merged_marks:
-            out.insert(0, (tuple(merged_direct), tuple(merged_marks), False, None))
+            out.insert(0, (tuple(merged_direct), tuple(merged_marks), False, None, None))
+        if self.inner is not None:
+            for m in self.inner.regex.finditer(text):
+                i_start, i_end = m.span()
+                if i_start == 0 and i_end == len(text):
+                    continue
+                for rule in self.inner.rules_at(text, i_start, i_end):
+                    out.append((rule.features, (), False, None if rule.unrestricted else rule, (i_start, i_end)))
         found = tuple(out)
         if len(self.memo) > 100_000:  # numbers and open word endings: keep memory bounded
             self.memo.clear()
@@ -315,7 +331,7 @@ def _parse_rule(raw: dict[str, object], where: str) -> tuple[Rule, list[str]]:
     return rule, patterns
 
 
-def _compile_layer(entries: list[tuple[Rule, list[str]]], where: str) -> Layer:
+def _compile_layer(entries: list[tuple[Rule, list[str]]], where: str, inner: Layer | None = None) -> Layer:
     # one character trie over the literal prefixes of all patterns
     root = _Node()
     resolved: list[_Entry] = []
@@ -346,7 +362,7 @@ def _compile_layer(entries: list[tuple[Rule, list[str]]], where: str) -> Layer:
         regex = re.compile(source, re.MULTILINE)  # '$' = end of an utterance in a joined scan
     except re.error as exc:  # pragma: no cover - individual patterns were checked
         raise LexiconError(f"{where}: the lexicon does not compile: {exc}", "Check the last edited patterns.") from exc
-    return Layer(regex, resolved)
+    return Layer(regex, resolved, inner)
 
 
 def lexicon_path(lang: str) -> Path:
@@ -376,13 +392,16 @@ def load_lexicon(lang: str) -> Lexicon:
         if rule.feature == "wh":
             wh.append((rule, patterns))
         else:
-            (topic if rule.feature in _TOPIC_FEATURES else act).append((rule, patterns))
+            act.append((rule, patterns))
+            if rule.feature in _TOPIC_FEATURES:
+                topic.append((rule, patterns))
     meta = data.get("meta", {})
     openers = frozenset(_strs(meta.get("openers"), f"{path.name} [meta]", "openers"))
+    topic_layer = _compile_layer(topic, path.name)
     return Lexicon(
         lang=lang,
-        act=_compile_layer(act, path.name),
-        topic=_compile_layer(topic, path.name),
+        act=_compile_layer(act, path.name, inner=topic_layer),
+        topic=topic_layer,
         wh=_compile_layer(wh, path.name),
         openers=openers,
         options=tuple(f" {w} " for w in _strs(meta.get("options"), f"{path.name} [meta]", "options")),

@@ -98,7 +98,7 @@ def load_conv(ctx: LensContext) -> ConvData:
     pid_name = people.dropna(subset=["person_id"]).set_index("person_id")["name"]
     pid_name = pid_name[~pid_name.index.duplicated()]
     turns["name"] = turns["person_id"].map(pid_name)
-    turns["name"] = turns["name"].fillna(turns["speaker"])
+    turns["name"] = turns["name"].astype(object).where(turns["name"].notna(), turns["speaker"].astype(object))
     name_team = people.dropna(subset=["name"]).drop_duplicates("name").set_index("name")["team"]
     turns["team"] = turns["name"].map(name_team)
     convs = _conversation_roles(turns, convs)
@@ -122,11 +122,15 @@ def _conversation_roles(turns: pd.DataFrame, convs: pd.DataFrame) -> pd.DataFram
     rep = _top_speaker(turns, "rep").rename(columns={"name": "rep", "team": "rep_team"})
     out = convs.merge(mgr, on="conversation_id", how="left").merge(dirr, on="conversation_id", how="left")
     out = out.merge(rep, on="conversation_id", how="left")
-    out["chair"] = out["manager"].fillna(out["director"])
-    team = out["manager_team"].fillna(out["rep_team"])
-    out["team"] = team.fillna(out["director_team"])
+    out["chair"] = _coalesce(out["manager"], out["director"])
+    out["team"] = _coalesce(_coalesce(out["manager_team"], out["rep_team"]), out["director_team"])
     out["deal_list"] = out["deal_ids"].map(split_ids)
     return out
+
+
+def _coalesce(a: pd.Series, b: pd.Series) -> pd.Series:
+    a = a.astype(object)
+    return a.where(a.notna(), b.astype(object))
 
 
 def split_ids(value: object) -> list[str]:
@@ -488,17 +492,21 @@ def flagged(t: Tested, direction: int, min_effect: float, alpha: float) -> bool:
 
 
 def test_units(per_unit: pd.DataFrame, value: str, unit: str, level: str, min_n: int,
-               exclude: str | None = None) -> tuple[list[Tested], list[Tested]]:
+               exclude: str | None = None, direction: int = 0) -> tuple[list[Tested], list[Tested]]:
     """Compare each ``unit`` (e.g. a rep) with the rest on the per-row ``value``
     (rows are conversations or deals). Returns (tested with n >= min_n, below min n),
-    with BH q-values over the tested ones."""
+    with BH q-values over the tested ones. With ``direction`` +1/-1 the p-values are
+    one-sided (the dynamic names a direction: more pressure, less clarification)."""
     w = welch_vs_rest(per_unit[value], per_unit[unit],
                       exclude=None if exclude is None else per_unit[exclude])
     tested: list[Tested] = []
     small: list[Tested] = []
     for r in w.itertuples(index=False):
+        pv = float(r.p)
+        if direction:
+            pv = pv / 2 if direction * float(r.diff) > 0 else 1 - pv / 2
         t = Tested(level, str(r.group), int(r.n), float(r.mean), float(r.rest_mean), float(r.diff),
-                   float(r.ci_low), float(r.ci_high), float(r.p))
+                   float(r.ci_low), float(r.ci_high), pv)
         (tested if r.n >= min_n else small).append(t)
     q = bh([t.p for t in tested])
     for t, qq in zip(tested, q, strict=False):
@@ -518,8 +526,8 @@ def resolve_rep_team(per_row: pd.DataFrame, value: str, *, direction: int, min_e
     that differ from the rest (BH over reps) are reported. Returns (team findings,
     rep findings, material but not settled: observations)."""
     d = per_row.dropna(subset=[value])
-    teams, _ = test_units(d.dropna(subset=["team"]), value, "team", "team", min_n_team)
-    reps, small_reps = test_units(d.dropna(subset=["rep"]), value, "rep", "rep", min_n_rep)
+    teams, _ = test_units(d.dropna(subset=["team"]), value, "team", "team", min_n_team, direction=direction)
+    reps, small_reps = test_units(d.dropna(subset=["rep"]), value, "rep", "rep", min_n_rep, direction=direction)
     dd = d.dropna(subset=["rep", "team"])
     reps_x = {t.id: t for t in test_units(dd, value, "rep", "rep", min_n_rep, exclude="team")[0]}
     rep_team = dd.drop_duplicates("rep").set_index("rep")["team"].to_dict()
@@ -693,5 +701,5 @@ def fmt_pct(x: float) -> str:
 
 WELCH_METHOD = "Welch t, per-conversation values, scope vs rest of organisation"
 BH_SENTENCE = ("Scopes (teams, managers, reps) are each compared with the rest of the organisation; "
-               "p-values are adjusted across the scopes of one level with Benjamini-Hochberg (FDR 5%), "
+               "one-sided p-values (in the direction the dynamic names) are adjusted across the scopes of one level with Benjamini-Hochberg (FDR 5%), "
                "and a finding also needs the difference to exceed a documented materiality threshold.")

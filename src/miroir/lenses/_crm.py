@@ -250,12 +250,13 @@ def scope_search(
 ) -> ScopeSearch:
     """Find the level where an effect is.
 
-    1. each rep with ``size >= min_n_rep`` is tested against its team-mates
-       (``two``); BH at ``q`` across reps; a rep is flagged when its residual is
-       discovered, its own effect (``one``) is significant (p < 0.05) in
-       ``direction`` and material;
-    2. each team, without the flagged reps, against the rest of the
-       organisation (also without them); BH across teams; same rule;
+    1. each rep with ``size >= min_n_rep`` is tested against the null (``one``),
+       BH at ``q`` across reps; a rep is flagged when its own effect is
+       discovered, in ``direction`` and material, and it also differs from its
+       team-mates (``two``, p < 0.05, same sign) - otherwise the effect belongs
+       to a higher level;
+    2. each team, without the flagged reps: own effect with BH across teams,
+       and different from the rest of the organisation (also without them);
     3. the organisation, without flagged teams and reps, against the null.
     ``direction`` is +1 (only increases matter), -1, or 0 (either way; the
     residual must then have the sign of the own effect).
@@ -275,13 +276,13 @@ def scope_search(
             direction == 0 or np.sign(d_own) == direction)
 
     def level_pass(cands: list[ScopeTest]) -> None:
-        ps = [c.resid.p_value if c.resid is not None and c.resid.p_value is not None else np.nan
-              for c in cands]
+        ps = [c.own.p_value if c.own.p_value is not None else np.nan for c in cands]
         rej, adj = benjamini_hochberg(ps, q)
         for c, r, a in zip(cands, rej, adj, strict=True):
             c.q = None if not np.isfinite(a) else float(a)
-            c.flagged = bool(r) and _directional(c.own, direction, 0.05) and material(c.own) and sign_ok(
-                c.own, c.resid)
+            resid_ok = (c.resid is not None and c.resid.p_value is not None and c.resid.p_value < 0.05)
+            c.flagged = (bool(r) and _directional(c.own, direction, 0.05) and material(c.own)
+                         and resid_ok and sign_ok(c.own, c.resid))
 
     if "rep" in levels:
         cands: list[ScopeTest] = []
@@ -542,3 +543,22 @@ def _actuals(ctx: LensContext, keys: pd.DataFrame, deals: pd.DataFrame) -> pd.Da
         ctx.con.unregister("_fk")
         ctx.con.unregister("_won")
     return out
+
+
+def averaged_calls(ctx: LensContext, deals: pd.DataFrame, hi: pd.Timestamp, category: str,
+                   points: int = 13) -> pd.DataFrame:
+    """One row per (owner, period) of the calls in ``category``: the geometric
+    mean of the calls in force at ``points`` evenly spaced instants of the
+    period (weekly for a quarter), with the won value ``actual``. Averaging
+    over the period's calls measures a systematic lean rather than one call's
+    noise. Only rows with a positive call and a positive actual."""
+    snaps = {f"p{i:02d}": (i + 0.5) / points for i in range(points)}
+    calls = forecast_calls(ctx, deals, hi, snaps)
+    if calls.empty:
+        return calls
+    c = calls[(calls["category"] == category) & (calls["forecast"] > 0) & (calls["actual"] > 0)].copy()
+    c["logf"] = np.log(c["forecast"])
+    g = c.groupby(["owner", "level", "team", "period"], as_index=False).agg(
+        logf=("logf", "mean"), actual=("actual", "first"), calls=("logf", "size"))
+    g["forecast"] = np.exp(g["logf"])
+    return g.drop(columns="logf")

@@ -8,8 +8,9 @@ pressure density, a week's slippage rate...). For an event on date E the
 window runs from the previous event (or E - ``window_weeks``) to the next event
 (or E + ``window_weeks``, or the end of the data), so a window never straddles
 another change. The level change at E is estimated as an interrupted time
-series: ``value ~ 1 + after + phase`` by least squares with HC1
-(heteroskedasticity-robust) standard errors, where ``phase`` (weeks 1-4, 5-9,
+series: ``value ~ 1 + after + phase`` by least squares with standard errors
+clustered by calendar week (CR1; a metric dated per quarter, such as forecast
+accuracy, then has few clusters and honest, wide intervals), where ``phase`` (weeks 1-4, 5-9,
 10+ of the fiscal quarter) absorbs the quarter's own rhythm (discounts and
 closings bunch at quarter ends). A common linear trend over windows of two
 quarters mostly absorbs noise, so it is reported as a sensitivity column
@@ -173,14 +174,16 @@ def _forecast_accuracy(ctx: LensContext, deals: pd.DataFrame) -> pd.DataFrame:
 def _its(t_days: np.ndarray, week: np.ndarray, values: np.ndarray, trend: bool = False) -> tuple[
         float, float, float, float]:
     """Level change at day 0: ``value ~ 1 + after + phase-of-quarter [+ years]``, OLS
-    with HC1 errors; ``t_days`` = days since the event, ``week`` = week of the fiscal
-    quarter (0-based). Returns (estimate, 95% low, high, p)."""
+    with standard errors clustered by calendar week (observations of the same week
+    share its circumstances); ``t_days`` = days since the event, ``week`` = week of
+    the fiscal quarter (0-based). Returns (estimate, 95% low, high, p)."""
     X = pd.DataFrame({"after": (t_days >= 0).astype(float),
                       "phase_mid": ((week >= 4) & (week < 9)).astype(float), "phase_end": (week >= 9).astype(float)})
     if trend:
         X["years"] = t_days / 365.25
     X = X.loc[:, (X.std() > 0) | (X.columns == "after")]
-    res = ols(np.asarray(values, float), X)
+    cluster = np.floor(t_days / 7).astype(int)
+    res = ols(np.asarray(values, float), X, cluster=cluster)
     iv = res.interval("after")
     return iv.estimate, iv.low, iv.high, float(iv.p_value if iv.p_value is not None else np.nan)
 
@@ -193,7 +196,7 @@ def _prepared(cal: FiscalCalendar, s: pd.DataFrame) -> pd.DataFrame:
 
 
 def event_effects(ctx: LensContext, events: pd.DataFrame, series: dict[str, pd.DataFrame], *,
-                  window_weeks: int = 26, min_n: int = 8) -> list[EventEffect]:
+                  window_weeks: int = 26, min_n: int = 8, min_weeks: int = 6) -> list[EventEffect]:
     """Level change of every metric at every event, plus one placebo per (event, metric);
     Benjamini-Hochberg q-values over the real (non-placebo) tests."""
     _, hi = data_bounds(ctx)
@@ -212,6 +215,9 @@ def event_effects(ctx: LensContext, events: pd.DataFrame, series: dict[str, pd.D
             if len(before) < min_n or len(after) < min_n:
                 continue
             t = (w["date"] - e).dt.total_seconds().to_numpy() / 86400
+            weeks = np.floor(t / 7)
+            if min(len(np.unique(weeks[t < 0])), len(np.unique(weeks[t >= 0]))) < min_weeks:
+                continue  # too few distinct weeks (e.g. a quarterly metric) for a clustered interval
             wk = w["week"].to_numpy()
             vals = w["value"].to_numpy()
             est, cl, ch, p = _its(t, wk, vals)
@@ -223,8 +229,10 @@ def event_effects(ctx: LensContext, events: pd.DataFrame, series: dict[str, pd.D
             bd = before["date"]
             mid = pd.Timestamp(bd.min() + (bd.max() - bd.min()) / 2)
             b1, b2 = before[bd < mid], before[bd >= mid]
-            if len(b1) >= min_n and len(b2) >= min_n:
-                pt = (bd - mid).dt.total_seconds().to_numpy() / 86400
+            pt = (bd - mid).dt.total_seconds().to_numpy() / 86400
+            pw = np.floor(pt / 7)
+            if (len(b1) >= min_n and len(b2) >= min_n
+                    and min(len(np.unique(pw[pt < 0])), len(np.unique(pw[pt >= 0]))) >= min_weeks):
                 bw, bv = before["week"].to_numpy(), before["value"].to_numpy()
                 pe, pl, ph, pp = _its(pt, bw, bv)
                 ptr = _its(pt, bw, bv, trend=True)[0]

@@ -58,11 +58,11 @@ class AssumptionsLens(Lens):
         "min_clarification_gap": 0.15,  # materiality: clarification ratio 15 pts below the rest
         "advanced_stage_ordinal": None,  # None: the upper half of the open stages
         "debt_elements": ["decision_maker", "decision_process"],
-        "min_deals_rep": 8,
-        "min_deals_team": 20,
+        "min_deals_rep": 5,
+        "min_deals_team": 10,
         "min_debt_gap": 0.15,  # materiality: +15 pts of advanced deals in debt vs rest
-        "min_calls_rep": 10,
-        "min_calls_team": 20,
+        "min_calls_rep": 6,
+        "min_calls_team": 15,
         "min_question_gap": 0.08,  # materiality: rep question share 8 pts below the rest
         "team_share": 0.5,
     }
@@ -111,7 +111,7 @@ class AssumptionsLens(Lens):
         level = "team" if per["team"].notna().all() else "manager"
         col = "team" if level == "team" else "chair"
         tested, small = test_units(per.dropna(subset=[col, "clarification_ratio"]), "clarification_ratio",
-                                   col, level, p["min_reviews"])
+                                   col, level, p["min_reviews"], direction=-1)
         res.metrics["clarification_per_manager"] = tested_table(tested + small, "clarification_ratio")
         for tt in tested:
             if flagged(tt, -1, p["min_clarification_gap"], p["alpha"]):

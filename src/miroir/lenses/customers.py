@@ -53,8 +53,8 @@ class CustomersLens(Lens):
     default_params: ClassVar[dict[str, Any]] = {
         "alpha": 0.05,
         "min_calls_per_deal": 2,  # a deal is judged single-threaded only after this many calls
-        "min_deals_rep": 8,
-        "min_deals_team": 20,
+        "min_deals_rep": 5,
+        "min_deals_team": 10,
         "min_single_gap": 0.15,  # materiality: +15 pts of single-threaded deals vs rest
         "min_closed_each": 20,  # won and lost deals with calls needed for the won/lost comparison
         "min_signal_gap": 0.15,  # materiality: 15 pts difference in exploration between won and lost

@@ -111,10 +111,14 @@ class ForecastLens(Lens):
             g["bias"] = (g["forecast"] - g["actual"]) / g["actual"]
         res.metrics["accuracy_summary"] = g
         res.methods.append(
+            "Bias test: per owner and period, the geometric mean of the calls in force at 13 evenly spaced points "
+            "of the period (weekly) against the won value; t-test on log(F/A) across periods. "
             "Forecast accuracy = 1 - |F - A| / A and bias = (F - A) / A per owner and period, where F is the "
             "last call submitted before each snapshot point (share of the period elapsed: "
             f"{p['snapshots']}) and A the won value closed in the period; WAPE = sum|F - A| / sum A.")
-        units = calls[(calls["snapshot"] == p["primary_snapshot"]) & (calls["category"] == p["call_category"])]
+        units = _crm.averaged_calls(ctx, deals, hi, p["call_category"])
+        if units.empty:
+            units = calls.iloc[0:0].assign(calls=0)
         rep_units = units[units["level"] == "rep"]
         units = rep_units if not rep_units.empty else units[units["level"].isin(["team", "manager"])]
         units = units[(units["forecast"] > 0) & (units["actual"] > 0)].reset_index(drop=True)
@@ -162,7 +166,7 @@ class ForecastLens(Lens):
             worst = worst.sort_values("b", ascending=not optimistic).head(4)
             ev = [Evidence(type="metric_row", note=(
                 f"{r.owner} {r.period}: {p['call_category']} call {r.forecast:,.0f} at {p['primary_snapshot']}"
-                f"-period vs {r.actual:,.0f} won ({r.forecast / r.actual - 1:+.0%})"))
+                f"-period average vs {r.actual:,.0f} won ({r.forecast / r.actual - 1:+.0%})"))
                 for r in worst.itertuples()]
             ev += self._bias_deals(deals, hit, units, optimistic)
             who_en, who_fr = scope_words(Scope(hit.level, hit.id))  # type: ignore[arg-type]
@@ -172,10 +176,10 @@ class ForecastLens(Lens):
             texts = Texts(
                 title=f"Forecast calls run {abs(hit.own.estimate):.0%} {direction_en} what closes ({hit.id})",
                 title_fr=f"Les prévisions sont {abs(hit.own.estimate):.0%} {direction_fr} du réalisé ({hit.id})",
-                statement=(f"For {who_en}, the {p['call_category']} call at mid-period was on average "
+                statement=(f"For {who_en}, the {p['call_category']} calls of a period were on average "
                            f"{hit.own.estimate:+.0%} versus the value actually won, over {hit.n} periods "
                            f"(pooled {pooled:+.0%})."),
-                statement_fr=(f"Pour {who_fr}, la prévision « {p['call_category']} » à mi-période s'écarte en "
+                statement_fr=(f"Pour {who_fr}, les prévisions « {p['call_category']} » d'une période s'écartent en "
                               f"moyenne de {hit.own.estimate:+.0%} du montant réellement gagné, sur {hit.n} "
                               f"périodes (cumul {pooled:+.0%})."),
                 question=("What in the way calls are asked for and used makes it safer to call "
@@ -190,7 +194,7 @@ class ForecastLens(Lens):
                                                 "category": p["call_category"], "fdr_q": p["fdr_q"]}))
         if not search.hits:
             obs = _crm.no_finding_observation(
-                LENS, "forecast_bias", search, "forecast bias (relative, mid-period commit call)",
+                LENS, "forecast_bias", search, "forecast bias (relative, period-average commit call)",
                 "More complete periods of forecasts per owner (at least "
                 f"{p['bias_min_periods']}) would narrow the interval.",
                 len(np.unique(per_arr)), p["bias_min_periods"])

@@ -19,7 +19,6 @@ from ..stats import (
     binomial_test,
     newcombe_diff_ci,
     ols,
-    ratio_delta_ci,
     t_interval,
 )
 from . import _crm
@@ -154,8 +153,13 @@ class IncentivesLens(Lens):
                 name = "late_x_scope"
             g = reps[mask]
             n_cl = len(pd.unique(g))
-            r = ols(y[mask], X, absorb=g, cluster=g if cluster and n_cl >= 10 else None, hc="HC3")
-            return r.interval(name)
+            use_cl = cluster and n_cl >= 10
+            r = ols(y[mask], X, absorb=g, cluster=g if use_cl else None, hc="HC3")
+            # conservative degrees of freedom: the rarer of late / other deals (a few late deals with a
+            # small spread must not look like proof)
+            sel = late[mask] if inter is None else late[mask] * inter[mask]
+            df_c = None if use_cl else int(max(min(sel.sum(), (1 - late[mask]).sum()) - 1, 1))
+            return r.interval(name, df=df_c)
 
         def one(mask: np.ndarray) -> Interval | None:
             return fit(mask)
@@ -181,7 +185,8 @@ class IncentivesLens(Lens):
         res.methods.append(
             f"Discounting (Larkin 2014 style): discount points of won deals regressed on closing in the last "
             f"{p['late_bdays']} business days, log deal value and rep fixed effects (within transformation); HC3 "
-            "standard errors per scope (small samples, rare late deals), cluster-robust by rep for the organisation-wide coefficient.")
+            "standard errors per scope with min(late, other) - 1 degrees of freedom (small samples, rare late "
+            "deals), cluster-robust by rep for the organisation-wide coefficient.")
         for hit in search.hits:
             m = hit.mask
             late_m = m & w["late"].to_numpy()
@@ -459,11 +464,10 @@ class IncentivesLens(Lens):
     # ------------------------------------------------------------------ sandbagging
     def _sandbagging(self, ctx: LensContext, p: dict[str, Any], res: LensResult, deals: pd.DataFrame,
                      won: pd.DataFrame, hi: pd.Timestamp) -> None:
-        calls = _crm.forecast_calls(ctx, deals, hi, {"mid": 0.5})
+        calls = _crm.averaged_calls(ctx, deals, hi, "commit")
         if calls.empty:
             return
-        u = calls[(calls["category"] == "commit") & (calls["level"] == "rep") & (calls["forecast"] > 0)
-                  & (calls["actual"] > 0)].reset_index(drop=True)
+        u = calls[calls["level"] == "rep"].reset_index(drop=True)
         if u.empty:
             res.observations.append(_crm.observation(
                 LENS, "sandbagging", None, "No rep-level commit calls to compare with results.", "below_min_n", 0))
@@ -472,8 +476,8 @@ class IncentivesLens(Lens):
         per_arr = u["period"].to_numpy()
         n_early = int(p["early_bdays"])
         wv = won.assign(early=won["bd_from_start"] <= n_early, uniform=n_early / won["bdays"])
-        num_all = (wv["amount"] * wv["early"]).to_numpy(float)
-        den_all = (wv["amount"] * wv["uniform"]).to_numpy(float)
+        num_all = wv["early"].to_numpy(float)
+        den_all = wv["uniform"].to_numpy(float)
         owner_won = wv["owner"].to_numpy()
 
         def one(mask: np.ndarray) -> Interval | None:
@@ -496,13 +500,13 @@ class IncentivesLens(Lens):
                               q=p["fdr_q"])
         res.metrics["sandbagging_tests"] = search.table()
         res.methods.append(
-            "Sandbagging: mid-period commit calls persistently below what closes (t-test on log(F/A) across "
+            "Sandbagging: commit calls (geometric mean of the weekly calls in force) persistently below what closes (t-test on log(F/A) across "
             f"periods, bias <= -{mat:.0%}) and won value landing in the first {n_early} business days of periods "
-            f"beyond their calendar share (index >= {p['sandbag_material_index']}, one-sided delta-method test).")
+            f"beyond their calendar share (count index >= {p['sandbag_material_index']}, score test).")
         for hit in search.hits:
             owners = set(u.loc[hit.mask, "owner"])
             wm = np.isin(owner_won, list(owners))
-            early = ratio_delta_ci(num_all[wm], den_all[wm], null=1.0)
+            early = _oe_score(num_all[wm], den_all[wm], 1.0)
             if not (np.isfinite(early.estimate) and early.estimate >= p["sandbag_material_index"]
                     and early.p_value is not None and early.p_value / 2 < 0.05):
                 res.observations.append(_crm.observation(
@@ -518,11 +522,11 @@ class IncentivesLens(Lens):
                 title=f"Low calls, then wins just after the period starts ({hit.id})",
                 title_fr=f"Des prévisions basses, puis des signatures juste après le début de période ({hit.id})",
                 statement=(f"For {who_en}, commit calls were {hit.own.estimate:+.0%} versus what closed over {hit.n} "
-                           f"periods, and won value in the first {n_early} business days of periods ran "
+                           f"periods, and wins in the first {n_early} business days of periods ran "
                            f"{early.estimate:.1f}x its calendar share."),
                 statement_fr=(f"Pour {who_fr}, les prévisions « commit » s'écartent de {hit.own.estimate:+.0%} du "
-                              f"réalisé sur {hit.n} périodes, et la valeur gagnée dans les {n_early} premiers jours "
-                              f"ouvrés des périodes atteint {early.estimate:.1f} fois sa part calendaire."),
+                              f"réalisé sur {hit.n} périodes, et les signatures dans les {n_early} premiers jours "
+                              f"ouvrés des périodes atteignent {early.estimate:.1f} fois sa part calendaire."),
                 question="What does a rep gain by calling low and holding deals for the next period, and what "
                          "would make an accurate call safe?",
                 question_fr="Que gagne un commercial à annoncer bas et à garder des affaires pour la période "

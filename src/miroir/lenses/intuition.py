@@ -405,7 +405,8 @@ class IntuitionLens(Lens):
         res.methods.append(
             f"Org events: for each event, each metric's dated observations in a window of up to "
             f"{p['event_window_weeks']} weeks each side (cut at neighbouring events) are regressed on a step at the "
-            "event date and the phase of the fiscal quarter (interrupted time series, OLS with HC1 standard errors; "
+            "event date and the phase of the fiscal quarter (interrupted time series, OLS with standard errors clustered "
+            "by calendar week; "
             "the estimate with a common linear trend is reported alongside as a sensitivity check); "
             "Benjamini-Hochberg over the metrics of each event; placebo: the same regression at the midpoint of the "
             "before-window, where nothing changed.")
@@ -455,7 +456,7 @@ class IntuitionLens(Lens):
             statement=txt + (" A placebo date before the change shows no such jump." if pl is not None else ""),
             metric=Metric(e.metric, e.mean_after, e.mean_before, unit),
             effect=Effect(e.level_change, e.ci_low, e.ci_high,
-                          "interrupted time series: step at the event date, quarter-phase adjusted, OLS HC1"),
+                          "interrupted time series: step at the event date, quarter-phase adjusted, OLS clustered by week"),
             n=e.n_before + e.n_after, confidence=float(min(max(1 - e.q, 0.0), 0.999)), evidence=[],
             question="Was this the effect the change was meant to have, and who decided to keep it?",
             params=jsonable({"title_fr": f"Ce qu'a produit le changement du {when} : {fr}",

@@ -68,8 +68,8 @@ class MeetingsLens(Lens):
         "dominance_share": 0.5,  # "most of the talking": the manager speaks more than half the words
         "min_mismatch_gap": 0.10,  # materiality: +10 pts of review time misallocated vs deal value
         "recurring_min_reviews": 3,
-        "min_deals_rep": 8,
-        "min_deals_team": 20,
+        "min_deals_rep": 5,
+        "min_deals_team": 10,
         "min_recurring_gap": 0.10,
         "team_share": 0.5,
     }
@@ -145,7 +145,7 @@ class MeetingsLens(Lens):
     def _defensive(self, ctx: LensContext, rt: pd.DataFrame, per: pd.DataFrame, p: dict[str, Any],
                    res: LensResult) -> None:
         tested, small = test_units(per.dropna(subset=["chair", "defensive_share"]), "defensive_share", "chair",
-                                   "manager", p["min_reviews"])
+                                   "manager", p["min_reviews"], direction=1)
         res.metrics["defensive_per_manager"] = tested_table(tested + small, "defensive_share")
         for t in tested:
             if not flagged(t, 1, p["min_defensive_gap"], p["alpha"]):
@@ -182,7 +182,8 @@ class MeetingsLens(Lens):
     def _dominance(self, ctx: LensContext, rt: pd.DataFrame, per: pd.DataFrame, p: dict[str, Any],
                    res: LensResult) -> None:
         d = per.dropna(subset=["chair", "manager_word_share"])
-        tested, small = test_units(d, "manager_word_share", "chair", "manager", p["min_reviews"])
+        tested, small = test_units(d, "manager_word_share", "chair", "manager", p["min_reviews"],
+                                   direction=1)
         res.metrics["dominance_per_manager"] = tested_table(tested + small, "manager_word_share")
         for t in tested:
             if not (flagged(t, 1, p["min_dominance_gap"], p["alpha"]) and t.value > p["dominance_share"]):
@@ -253,7 +254,7 @@ class MeetingsLens(Lens):
         res.metrics["attention_per_review"] = mis
         # descriptive: Spearman of review time vs value over deals
         tested, small = test_units(mis.dropna(subset=["chair"]), "attention_mismatch", "chair", "manager",
-                                   p["min_reviews"])
+                                   p["min_reviews"], direction=1)
         res.metrics["attention_per_manager"] = tested_table(tested + small, "attention_mismatch")
         for tt in tested:
             if not flagged(tt, 1, p["min_mismatch_gap"], p["alpha"]):

@@ -160,10 +160,10 @@ class PipelineLens(Lens):
                 title_fr=f"Les dates de clôture glissent : {hit.own.estimate:.0%} des affaires attendues sortent "
                          f"de la période ({hit.id})",
                 statement=(f"In {who_en}, {hit.own.estimate:.0%} of {hit.n} deals expected to close in a period "
-                           f"(at its start) did not close in it ({vrate:.0%} of the value); slipped deals were "
+                           f"(at its start, or dated into it during it) did not close in it ({vrate:.0%} of the value); slipped deals were "
                            f"pushed {mean_push:.1f} times on average."),
                 statement_fr=(f"Dans {who_fr}, {hit.own.estimate:.0%} des {hit.n} affaires attendues dans une "
-                              f"période (à son début) ne s'y sont pas conclues ({vrate:.0%} de la valeur) ; les "
+                              f"période (à son début, ou datées dedans en cours de période) ne s'y sont pas conclues ({vrate:.0%} de la valeur) ; les "
                               f"affaires qui glissent ont été repoussées {mean_push:.1f} fois en moyenne."),
                 question="What makes it easier to move a close date than to requalify or close out the deal?",
                 question_fr="Qu'est-ce qui rend plus facile de repousser une date que de requalifier ou de "

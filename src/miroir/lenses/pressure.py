@@ -52,8 +52,8 @@ class PressureLens(Lens):
         "min_reviews": 8,  # reviews a manager must chair to be compared
         "min_review_diff": 0.08,  # materiality: +8 pts of pressure-labelled turns vs rest of org
         "min_trend_rise": 0.10,  # org trajectory: rise over a 13-week quarter, share of turns
-        "min_calls_rep": 10,  # customer calls per rep
-        "min_calls_team": 20,
+        "min_calls_rep": 6,  # customer calls per rep
+        "min_calls_team": 15,
         "min_call_diff": 0.06,  # materiality: +6 pts of the rep's turns carrying pressure
         "team_share": 0.5,  # share of a team's reps leaning the same way to call it a team effect
     }
@@ -91,7 +91,7 @@ class PressureLens(Lens):
         per["week_of_quarter"] = week_of_quarter(per["started_at"], ctx)
         res.metrics["per_meeting"] = per
         tested, small = test_units(per.dropna(subset=["chair"]), "pressure_share", "chair", "manager",
-                                   p["min_reviews"])
+                                   p["min_reviews"], direction=1)
         res.metrics["per_manager"] = tested_table(tested + small, "pressure_share")
         for t in tested:
             if flagged(t, 1, p["min_review_diff"], p["alpha"]):

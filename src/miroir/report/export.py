@@ -44,6 +44,26 @@ def _cell(v: Any) -> Any:
     return _ILLEGAL.sub("", str(v))
 
 
+def _frame_rows(df: pd.DataFrame) -> list[list[Any]]:
+    """Rows of ``df`` as Excel-safe Python values (vectorised per column; ``_cell`` for the odd ones)."""
+    cols = []
+    for name in df.columns:
+        s = df[name]
+        if isinstance(s.dtype, pd.DatetimeTZDtype):
+            s = s.dt.tz_convert(None)
+        if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_integer_dtype(s.dtype) \
+                or pd.api.types.is_float_dtype(s.dtype) or pd.api.types.is_datetime64_dtype(s.dtype):
+            vals = s.astype(object).where(s.notna(), None).tolist()
+            if pd.api.types.is_datetime64_dtype(s.dtype):
+                vals = [None if v is None else v.to_pydatetime() for v in vals]
+            elif pd.api.types.is_float_dtype(s.dtype):
+                vals = [None if v is None or not math.isfinite(v) else float(v) for v in vals]
+            cols.append(vals)
+        else:
+            cols.append([_cell(v) for v in s.tolist()])
+    return [list(r) for r in zip(*cols, strict=True)] if cols else [[] for _ in range(len(df))]
+
+
 def sheet_name(name: str, used: set[str]) -> str:
     base = _BAD_SHEET.sub("_", name.removeprefix("metric_"))[:31] or "sheet"
     out, k = base, 2
@@ -132,8 +152,8 @@ def write_xlsx(doc: dict[str, Any], metrics: dict[str, pd.DataFrame], path: Path
     for sname, _name, df, _cut, _n in metric_sheets:
         ws = wb.create_sheet(sname)
         ws.append([str(c) for c in df.columns])
-        for rec in df.itertuples(index=False, name=None):
-            ws.append([_cell(v) for v in rec])
+        for row in _frame_rows(df):
+            ws.append(row)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     wb.save(tmp)

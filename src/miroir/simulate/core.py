@@ -109,7 +109,7 @@ PLANT_PARAMS: dict[str, dict[str, object]] = {
     "single_threaded_deals": {"customer_voices_per_deal": 1, "baseline": "2-4"},
     "fragile_deal": {"drivers": ["pushes", "stage age (stall)", "single-threading", "clarification debt",
                                  "pressure on customer"],
-                     "loss_logit_weights": [0.9, 1.3, 1.0, 1.1, 0.8]},
+                     "loss_logit_weights": [1.17, 1.69, 1.3, 1.43, 1.04], "share_latent_fragile": 0.35},
 }
 
 

@@ -169,7 +169,7 @@ def generate_deals(org: Org, rng: np.random.Generator, scale: float, names: dict
     stall_p = np.where(fragile_on, np.where(latent, 0.45, 0.05), 0.0)
     stalled = rng.random(n) < stall_p
     stalled |= rep_mask("stalled_deals")[owner] & (rng.random(n) < 0.35)
-    extra_push = np.where(fragile_on, rng.poisson(np.where(latent, 1.6, 0.1)), 0)
+    extra_push = np.where(fragile_on, np.where(latent, 1 + rng.poisson(1.2, n), rng.poisson(0.05, n)), 0)
     single = fragile_on & latent & (rng.random(n) < 0.6)
     threads = np.where(single, 1, threads)
     debt = fragile_on & latent & (rng.random(n) < 0.6)
@@ -178,7 +178,7 @@ def generate_deals(org: Org, rng: np.random.Generator, scale: float, names: dict
     pressured |= fragile_on & latent & (rng.random(n) < 0.45)
 
     # --- outcome ------------------------------------------------------------
-    logit = -0.3 + 0.9 * quality
+    logit = -0.3 + np.where(rep_mask("fragile_deal")[owner], 0.4, 0.9) * quality
     logit = logit + np.where(hero[owner], 1.2, 0.0)
     ex = explored.astype(float)
     logit = logit + np.where(gap, 1.6 * (ex[:, EL["decision_maker"]] - 0.5)
@@ -189,7 +189,7 @@ def generate_deals(org: Org, rng: np.random.Generator, scale: float, names: dict
     n_push = np.where(rng.random(n) < push_rate, 1 + rng.poisson(np.where(slip_rep, 1.4, 0.1)), 0) + extra_push
     frag_score = (0.9 * np.minimum(n_push, 3) + 1.3 * stalled + 1.0 * (threads == 1) + 1.1 * debt
                   + 0.8 * pressured)
-    logit = logit - np.where(fragile_on, frag_score - 0.9, 0.0)
+    logit = logit - np.where(fragile_on, 1.3 * (frag_score - 1.2), 0.0)
     won = rng.random(n) < _sigmoid(logit)
 
     # --- stages and closing -------------------------------------------------
