@@ -13,6 +13,7 @@ summary (``--json PATH`` to save it).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -27,7 +28,6 @@ sys.path.insert(0, str(REPO))
 
 from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
-
 from tests.reliability.fuzz_targets import TARGETS, Target, run_target  # noqa: E402
 
 
@@ -90,10 +90,8 @@ def fuzz(target: Target, seconds: float, max_examples: int, fuzz_seed: int) -> T
         else:
             run.refused += 1
 
-    try:
+    with contextlib.suppress(_TimeUp):
         one()
-    except _TimeUp:
-        pass
     run.seconds = round(time.monotonic() - start, 1)
     return run
 

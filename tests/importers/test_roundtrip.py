@@ -51,7 +51,9 @@ def test_hubspot_round_trip_same_findings(simulated, tmp_path: Path) -> None:
     export_hubspot(ds, tmp_path / "hs")
     out = tmp_path / "reimported"
     out.mkdir()
-    shutil.copy(ds / "people.csv", out / "people.csv")  # HubSpot has no manager hierarchy: the user supplies it
+    # HubSpot has no manager hierarchy, forecast submissions or quotas in its deal exports: the user supplies them
+    for name in ("people.csv", "forecasts.csv", "quotas.csv"):
+        shutil.copy(ds / name, out / name)
     report = import_hubspot(tmp_path / "hs", out)
     assert not report.errors, [p.render() for p in report.errors]
     copy_conversation_side(ds, out)

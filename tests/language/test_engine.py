@@ -131,3 +131,9 @@ def test_compiler_helpers() -> None:
 def test_compiler_rejects_bad_patterns(patterns: list[str], match: str) -> None:
     with pytest.raises(LexiconError, match=match):
         _compile_layer([(_rule(), patterns)], "test.toml")
+
+
+def test_stray_question_mark_is_not_a_sentence() -> None:
+    text = "? Uh can you change any of those at all ?"
+    assert annotate(text, "en").evidence(text, "question") == ["Uh can you change any of those at all ?"]
+    assert "question" not in annotate("?", "en").labels

@@ -81,18 +81,30 @@ def build_store(org: Org, convs: list[Conv]) -> duckdb.DuckDBPyConnection:
     closed = {"Closed Won", "Closed Lost"}
     for i, s in enumerate([*org.stages, "Closed Won", "Closed Lost"]):
         con.execute("INSERT INTO stages VALUES (?, ?, ?, 'config')", [s, i + 1, s in closed])
+    crow, urow, arow = [], [], []
     for c in convs:
-        con.execute("INSERT INTO conversations (conversation_id, kind, started_at, deal_ids, language, file_sha256) "
-                    "VALUES (?, ?, ?, ?, ?, ?)", [c.cid, c.kind, c.started_at, c.deal_ids, c.lang, "sha-" + c.cid])
+        crow.append({"conversation_id": c.cid, "kind": c.kind, "started_at": c.started_at, "deal_ids": c.deal_ids,
+                     "language": c.lang, "file_sha256": "sha-" + c.cid})
         t0 = 0.0
         for i, t in enumerate(c.turns):
-            pid = t.speaker if t.role != "customer" else None
-            con.execute("INSERT INTO utterances VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                        [c.cid, i, t.speaker, pid, t.role, t0, t0 + t.dur, t.text, c.lang])
-            spans = {lab: [[0, len(t.text)]] for lab in t.labels}
-            con.execute("INSERT INTO annotations VALUES (?, ?, ?, ?, 'test', ?)",
-                        [c.cid, i, list(t.labels), json.dumps(spans), "sha-" + c.cid])
+            urow.append({"conversation_id": c.cid, "turn": i, "speaker": t.speaker,
+                         "person_id": t.speaker if t.role != "customer" else None, "role": t.role,
+                         "start_s": t0, "end_s": t0 + t.dur, "text": t.text, "lang": c.lang})
+            arow.append({"conversation_id": c.cid, "turn": i, "labels": list(t.labels),
+                         "spans": json.dumps({lab: [[0, len(t.text)]] for lab in t.labels}),
+                         "engine_version": "test", "file_sha256": "sha-" + c.cid})
             t0 += t.dur
+    if crow:
+        cdf = pd.DataFrame(crow)  # noqa: F841 - read by DuckDB below
+        udf = pd.DataFrame(urow)  # noqa: F841
+        adf = pd.DataFrame(arow)  # noqa: F841
+        con.execute("INSERT INTO conversations (conversation_id, kind, started_at, deal_ids, language, file_sha256) "
+                    "SELECT conversation_id, kind, started_at, deal_ids, language, file_sha256 FROM cdf")
+        if urow:
+            con.execute("INSERT INTO utterances SELECT conversation_id, turn, speaker, person_id, role, start_s, "
+                        "end_s, text, lang FROM udf")
+            con.execute("INSERT INTO annotations SELECT conversation_id, turn, labels::VARCHAR[], spans, "
+                        "engine_version, file_sha256 FROM adf")
     return con
 
 

@@ -2,7 +2,8 @@
 
 A case whose lens is not registered yet is an expected failure naming the
 issue that brings the lens (never a silent skip). Datasets are simulated once
-per (kind, lang, seed) for the session. Seeds: MIROIR_RECOVERY_SEEDS (default 1).
+per (kind, lang, seed) for the session. Seeds: MIROIR_RECOVERY_SEEDS (default 1);
+scale: MIROIR_RECOVERY_SCALE (default 0.3); languages: MIROIR_RECOVERY_LANGS.
 """
 
 from __future__ import annotations
@@ -19,8 +20,13 @@ from miroir.simulate import simulate
 LENS_ISSUE = {"forecast": 5, "pipeline": 5, "incentives": 5, "pressure": 6, "assumptions": 6, "meetings": 6,
               "customers": 6, "intuition": 8}
 SEEDS = list(range(int(os.environ.get("MIROIR_RECOVERY_SEEDS", "1"))))
-SCALE = float(os.environ.get("MIROIR_RECOVERY_SCALE", "0.5"))
+SCALE = float(os.environ.get("MIROIR_RECOVERY_SCALE", "0.3"))
 KINDS = sorted(KIND_LENS)
+# Default: each kind in one language (alternating fr/en, so every lens meets both languages) to keep the
+# suite a few minutes; MIROIR_RECOVERY_LANGS=fr,en runs the full kind x language matrix.
+_LANGS = [x for x in os.environ.get("MIROIR_RECOVERY_LANGS", "").split(",") if x]
+CASES = ([(k, lang) for k in KINDS for lang in _LANGS] if _LANGS
+         else [(k, ("fr", "en")[i % 2]) for i, k in enumerate(KINDS)])
 
 pytestmark = pytest.mark.slow
 
@@ -67,8 +73,7 @@ def planted(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untype
 
 
 @pytest.mark.parametrize("seed", SEEDS)
-@pytest.mark.parametrize("lang", ["fr", "en"])
-@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize(("kind", "lang"), CASES)
 def test_planted_kind_is_found_at_its_scope(kind: str, lang: str, seed: int, planted, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     _xfail_if_missing([kind])
     dataset, info = planted(kind, lang, seed)
@@ -77,6 +82,9 @@ def test_planted_kind_is_found_at_its_scope(kind: str, lang: str, seed: int, pla
     scope = truth[0]["scope"]
     doc = _diagnose(dataset, tmp_path / "out", lang)
     found = [(f["scope"]["level"], str(f["scope"]["id"])) for f in doc["findings"] if f["kind"] == kind]
+    if kind == "fragile_deal":  # planted org-wide; the finding names each fragile open deal
+        assert any(level == "deal" for level, _ in found), f"no fragile_deal finding, found at {found}"
+        return
     assert (scope["level"], scope["id"]) in found, f"{kind} planted at {scope}, found at {found}"
 
 

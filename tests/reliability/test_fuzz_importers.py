@@ -40,7 +40,7 @@ def test_fixture_inputs_import_cleanly() -> None:
     from .fuzz_targets import FIXTURES, GONG, HS, SF, run_gong, run_hubspot, run_salesforce
 
     for run, folder in ((run_salesforce, SF), (run_hubspot, HS), (run_gong, GONG)):
-        files = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+        files: dict[str, str | bytes] = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
         with tempfile.TemporaryDirectory() as d:
             run(files, Path(d))
     assert FIXTURES.exists()

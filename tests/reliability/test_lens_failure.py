@@ -101,6 +101,7 @@ def test_diagnosis_reports_the_failed_lens_and_keeps_the_others(crm_org: Path, t
     bad = diagnose(crm_org, tmp_path / "bad", lang="fr", db=db)
 
     doc = json.loads((tmp_path / "bad" / "findings.json").read_text(encoding="utf-8"))
+    assert doc["lenses_failed"] == bad.doc["lenses_failed"]
     reason = f"RuntimeError: boom after reading {ok.doc['dataset']['deals']} deals <script>"
     assert doc["lenses_failed"] == [{"lens": "boom", "error": reason}]
     assert doc["lenses_run"] == ["pipeline", "incentives"]

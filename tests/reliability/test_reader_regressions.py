@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from miroir.dataset import read_dataset
-
 from bad_inputs.cases import CASES  # tests/ is on sys.path (rootdir conftest)
+from miroir.dataset import read_dataset
 
 
 def _build(name: str, folder: Path) -> Path:

@@ -90,10 +90,13 @@ def test_report_in_chromium(browser: Any, tmp_path: Path, lang: str) -> None:
         chart = page.locator("div.chart").first
         chart.scroll_into_view_if_needed()
         page.wait_for_selector("div.chart .main-svg", timeout=10_000)
-        # printing opens every evidence block
-        page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
-        closed = page.locator("details.evidence:not([open])").count()
-        assert closed == 0
+        # printing (to PDF here) opens every evidence block and draws every chart
+        page.evaluate("window.addEventListener('beforeprint', () => { window.__atPrint = ["
+                      "document.querySelectorAll('details.evidence:not([open])').length,"
+                      "document.querySelectorAll('div.chart:not([data-drawn])').length]; })")
+        pdf = page.pdf(format="A4")
+        assert pdf[:5] == b"%PDF-" and len(pdf) > 20_000
+        assert page.evaluate("window.__atPrint") == [0, 0]
         assert errors == []
     finally:
         page.context.close()

@@ -126,7 +126,7 @@ def test_fragile_drivers_predict_outcomes_only_when_planted(sim_factory) -> None
         score = np.array([pushes[d["deal_id"]] for d in closed], dtype=float)
         lost = np.array([d["status"] == "lost" for d in closed])
         pos, neg = score[lost], score[~lost]
-        return float(((pos[:, None] > neg[None, :]).mean() + 0.5 * (pos[:, None] == neg[None, :]).mean()))
+        return float((pos[:, None] > neg[None, :]).mean() + 0.5 * (pos[:, None] == neg[None, :]).mean())
 
     planted = sim_factory(plants=("fragile_deal@org",), scale=0.5)
     null = sim_factory(null=True, scale=0.5)

@@ -7,12 +7,17 @@ normalised (case-insensitive, surrounding spaces and BOM removed).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import itertools
 import re
+from array import array
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
+import numpy as np
 import pandas as pd
 
 from ..errors import Problem
@@ -55,17 +60,65 @@ def sniff_delimiter(header_line: str) -> str:
     return best if counts[best] > 0 else ","
 
 
+CHUNK_ROWS = 50_000  # rows held as Python lists at a time; the rest is kept column-wise, compactly
+
+
+class _ColumnBuilder:
+    """Rows accumulated in chunks and stored column-wise as compact string arrays.
+
+    Holding every cell as a Python ``str`` in a list of lists costs about 60 bytes a cell;
+    the string columns cost about the text's size, so memory stays close to the file's size.
+    """
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self.buf: list[list[str]] = []
+        self.chunks: list[pd.DataFrame] = []
+        self.rows = array("q")
+
+    def add(self, rec: list[str], row: int) -> None:
+        self.buf.append(rec)
+        self.rows.append(row)
+        if len(self.buf) >= CHUNK_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.buf and self.width:
+            cols = dict(enumerate(zip(*self.buf, strict=True)))
+            self.chunks.append(pd.DataFrame(cols, columns=range(self.width), dtype="str"))
+        self.buf = []
+
+    def frame(self, cols: list[str]) -> pd.DataFrame:
+        self.flush()
+        if self.chunks:
+            frame = pd.concat(self.chunks, ignore_index=True) if len(self.chunks) > 1 else self.chunks[0]
+        else:
+            frame = pd.DataFrame(index=range(len(self.rows)), columns=range(self.width), dtype=object)
+        frame.columns = pd.Index(cols)
+        frame.index = pd.Index(np.frombuffer(self.rows, dtype=np.int64) if len(self.rows) else [], dtype="int64",
+                               name="_row")
+        return frame
+
+
 def read_csv_text(text: str, file: str) -> RawTable:
-    problems: list[Problem] = []
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     if "\x00" in text:
-        problems.append(Problem("error", file, "file contains NUL bytes: it looks binary, not CSV",
-                                expected="a text CSV file", remedy="Export the table again as CSV (UTF-8).",
-                                code="binary"))
-        return RawTable(file, pd.DataFrame(), problems=problems)
-    first = text.split("\n", 1)[0]
-    delim = sniff_delimiter(first)
-    reader = csv.reader(io.StringIO(text), delimiter=delim)
+        return _binary(file)
+    return read_csv_lines(io.StringIO(text), file)
+
+
+def _binary(file: str) -> RawTable:
+    return RawTable(file, pd.DataFrame(), problems=[Problem(
+        "error", file, "file contains NUL bytes: it looks binary, not CSV", expected="a text CSV file",
+        remedy="Export the table again as CSV (UTF-8).", code="binary")])
+
+
+def read_csv_lines(stream: TextIO, file: str) -> RawTable:
+    """Parse CSV from a text stream whose line endings are already ``\\n`` (read row by row)."""
+    problems: list[Problem] = []
+    first = stream.readline()
+    delim = sniff_delimiter(first.rstrip("\n"))
+    reader = csv.reader(itertools.chain([first], stream) if first else stream, delimiter=delim)
     try:
         header = next(reader)
     except StopIteration:
@@ -78,8 +131,7 @@ def read_csv_text(text: str, file: str) -> RawTable:
     cols = [normalise_header(h) for h in header]
     original = {c: str(h).replace("\ufeff", "").strip() for c, h in zip(cols, header, strict=False)}
     width = len(cols)
-    rows: list[list[str]] = []
-    row_numbers: list[int] = []
+    rows = _ColumnBuilder(width)
     n = 0
     while True:
         try:
@@ -108,12 +160,38 @@ def read_csv_text(text: str, file: str) -> RawTable:
                                         remedy="Quote cells that contain the separator, or fix the header.",
                                         code="long_row"))
                 continue
-        rows.append(rec)
-        row_numbers.append(n)
-    frame = pd.DataFrame(rows, columns=range(width), dtype=object)
-    frame.columns = pd.Index(cols)
-    frame.index = pd.Index(row_numbers, name="_row")
-    return RawTable(file, frame, original, delim, None, problems=problems)
+        rows.add(rec, n)
+    return RawTable(file, rows.frame(cols), original, delim, None, problems=problems)
+
+
+def sniff_file_encoding(path: Path) -> tuple[str | None, bool]:
+    """(encoding, has NUL) of a text file read in 1 MB blocks: utf-8-sig, utf-8 or cp1252.
+
+    None for UTF-16 (read whole by ``decode_bytes``). Only the decoder's state is kept in memory.
+    """
+    with path.open("rb") as fh:
+        head = fh.read(4)
+        if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+            return None, False
+        enc = "utf-8-sig" if head.startswith(b"\xef\xbb\xbf") else "utf-8"
+        fh.seek(0)
+        decoder: codecs.IncrementalDecoder | None = codecs.getincrementaldecoder(enc)()
+        nul = False
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            nul = nul or b"\x00" in block
+            if decoder is not None:
+                try:
+                    decoder.decode(block)
+                except UnicodeDecodeError:  # not UTF-8: Windows-1252 (a file with a UTF-8 BOM stays UTF-8)
+                    decoder, enc = None, ("cp1252" if enc == "utf-8" else enc)
+            if nul and decoder is None:
+                break
+        if decoder is not None:
+            try:
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                enc = "cp1252" if enc == "utf-8" else enc
+    return enc, nul
 
 
 XLSX_FULL_LOAD_MAX = 20 * 1024 * 1024  # below this size, merged cells and formulas are inspected
@@ -235,8 +313,15 @@ def read_table_file(path: Path, file: str) -> RawTable:
             "table with one row per line", expected="a header line, then one row per line",
             remedy="Check the export (a single-line file is usually a JSON dump or a wrong line-ending setting).",
             code="no_lines")])
-    data = path.read_bytes()
-    text, enc = decode_bytes(data)
-    raw = read_csv_text(text, file)
+    enc, nul = sniff_file_encoding(path)
+    if enc is None:  # UTF-16: decoded whole
+        text, enc = decode_bytes(path.read_bytes())
+        raw = read_csv_text(text, file)
+    elif nul:
+        raw = _binary(file)
+    else:
+        # universal newlines: \r\n and \r read as \n, as read_csv_text does
+        with path.open("r", encoding=enc, errors="replace", newline=None) as stream:
+            raw = read_csv_lines(stream, file)
     raw.encoding = enc
     return raw

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from itertools import islice
 from typing import Any
 
-from .detect import detect_language
+from .detect import detect_lower
 from .engine import Annotation, Span, annotate_joined, join_utterances, normalise
 from .lexicon import LANGUAGES, load_lexicon
 
@@ -40,17 +40,18 @@ def _as_record(item: Any) -> Record:
 def annotate_records(records: list[Record], default_lang: str | None = None) -> list[Result]:
     """Annotate a chunk in this process (also the worker function): records are
     grouped by language and each group is scanned as one joined string."""
+    lows = [normalise(rec[0]) for rec in records]
     langs: list[str] = []
-    for text, lang, _role, _context in records:
+    for (_text, lang, _role, _context), low in zip(records, lows, strict=True):
         if lang not in LANGUAGES:
-            lang = default_lang if default_lang in LANGUAGES else detect_language(text)
+            lang = default_lang if default_lang in LANGUAGES else detect_lower(low)
         langs.append(lang)  # type: ignore[arg-type]
     out: list[Result] = [("", {})] * len(records)
     for lang in LANGUAGES:
         idx = [i for i, lg in enumerate(langs) if lg == lang]
         if not idx:
             continue
-        big, bounds = join_utterances([normalise(records[i][0]) for i in idx])
+        big, bounds = join_utterances([lows[i] for i in idx])
         results = annotate_joined(
             big, bounds, load_lexicon(lang), [records[i][2] for i in idx], [records[i][3] for i in idx]
         )

@@ -10,6 +10,7 @@ when a sentence ends; the other labels come straight from their cues.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
@@ -19,6 +20,7 @@ from .lexicon import EOS, LANGUAGES, Lexicon, load_lexicon
 Span = tuple[int, int]
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "`": "'", "ʼ": "'", "\u00a0": " ", "\u202f": " "})
+_WORDCHAR = re.compile(r"\w")
 _OPENER_STRIP = " \t\n,;:-–—\"'«»()[]{}"
 # max characters between the end of a third-party subject and its predicate
 _CLAIM_GAP = 40
@@ -82,7 +84,8 @@ def _close_sentence(
     found = get("ns_action")
     if found is not None and "ns_time" in feats:
         spans.setdefault("next_step", []).append(found[0])
-    if (qmark or "q_form" in feats or "q_indirect" in feats) and "rhetorical" not in feats:
+    if (qmark or "q_form" in feats or "q_indirect" in feats) and "rhetorical" not in feats \
+            and _WORDCHAR.search(low, s_start, s_end):
         sent = (_sentence_start(low, s_start, s_end) - base, s_end - base)
         spans.setdefault("question", []).append(sent)
         if ("wh" in feats or _has_wh(low, s_start, s_end, lex)) and \
@@ -143,6 +146,7 @@ def _questions_only(
             j = bisect_right(bounds, end - 1) - 1
             base = bounds[j]
             prev = eos[k - 1][0] if k and eos[k - 1][0] > base else base
+        if qmark and _WORDCHAR.search(big, prev, end):
             sent = (_sentence_start(big, prev, end) - base, end - base)
             out[j].setdefault("question", []).append(sent)
             if _has_wh(big, prev, end, lex) and not any(o in big[prev:end] for o in lex.options):

@@ -537,7 +537,8 @@ def resolve_rep_team(per_row: pd.DataFrame, value: str, *, direction: int, min_e
             continue
         members = [r for r, tm in rep_team.items() if tm == t.id and r in reps_x]
         lean = [r for r in members if direction * reps_x[r].diff >= min_effect]
-        if members and len(lean) / len(members) >= team_share:
+        if members and len(lean) / len(members) >= team_share and _beyond_top_rep(dd, value, t.id, direction,
+                                                                                  alpha, reps_x):
             t.members = sorted(members)
             team_hits.append(t)
     covered = {t.id for t in team_hits}
@@ -545,6 +546,24 @@ def resolve_rep_team(per_row: pd.DataFrame, value: str, *, direction: int, min_e
     unsettled = [r for r in reps + small_reps
                  if r not in rep_hits and rep_team.get(r.id) not in covered and direction * r.diff >= min_effect]
     return team_hits, rep_hits, unsettled
+
+
+def _beyond_top_rep(d: pd.DataFrame, value: str, team: str, direction: int, alpha: float,
+                    reps_x: dict[str, Tested]) -> bool:
+    """A team effect must not be one rep's: without the team's most extreme rep, the rest of
+    the team still differs from the organisation outside the team in the same direction."""
+    mine = d[d["team"] == team]
+    if mine["rep"].nunique() < 2:
+        return False
+    top = max(mine["rep"].unique(), key=lambda r: direction * reps_x[r].diff if r in reps_x else -np.inf)
+    sub = d[(d["team"] != team) | (d["rep"] != top)]
+    grp = np.where(sub["team"] == team, "in", "out")
+    w = welch_vs_rest(sub[value].to_numpy(), grp)
+    row = w[w["group"] == "in"]
+    if row.empty:
+        return False
+    diff, pv = float(row["diff"].iloc[0]), float(row["p"].iloc[0])
+    return direction * diff > 0 and pv / 2 < alpha
 
 
 def tested_table(ts: list[Tested], value: str) -> pd.DataFrame:

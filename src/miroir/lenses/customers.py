@@ -67,7 +67,8 @@ class CustomersLens(Lens):
         res = LensResult(params=dict(p), methods=[
             "Customer voices per deal = distinct customer speaker labels (case- and accent-insensitive) across "
             "the deal's customer calls.",
-            "Won vs lost: share of closed deals whose calls explored each decision element (any speaker), "
+            "Won vs lost: share of closed deals whose calls explored each decision element (a rep question "
+            "carrying the element, or the customer's answer right after a rep question), "
             "difference with Newcombe hybrid score 95% interval, pooled z-test, Benjamini-Hochberg over the "
             "seven elements.",
             "Single-threaded share: Welch t on per-deal 0/1 indicators, scope vs rest of organisation.",
@@ -153,7 +154,14 @@ class CustomersLens(Lens):
     def _signals(self, ctx: LensContext, ct: pd.DataFrame, calls: pd.DataFrame, deals: pd.DataFrame,
                  p: dict[str, Any], res: LensResult) -> None:
         lab = [f"l_{e}" for e in DECISION_ELEMENTS]
-        conv_el = ct.groupby("conversation_id")[lab].any().reset_index()
+        # explored *with the customer*: a rep question about the element (asking, not telling), or the
+        # customer's answer right after one; an element merely mentioned somewhere in a call does not count
+        t = ct.sort_values(["conversation_id", "turn"])
+        rep_q = (t["role"] == "rep") & t["l_question"]
+        prev_q = rep_q.groupby(t["conversation_id"]).shift(1, fill_value=False).astype(bool)
+        keep = (rep_q | ((t["role"] == "customer") & prev_q)).to_numpy()
+        asked = t[lab].astype(bool) & keep[:, None]
+        conv_el = asked.groupby(t["conversation_id"]).any().reset_index()
         ex = calls.merge(conv_el, on="conversation_id", how="left").fillna(False).groupby("deal_id")[lab].any()
         d = deals.set_index("deal_id")[["status", "amount", "team", "owner"]].join(ex, how="inner")
         closed = d[d["status"].isin(["won", "lost"])]

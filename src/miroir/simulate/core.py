@@ -100,7 +100,7 @@ PLANT_PARAMS: dict[str, dict[str, object]] = {
     "unverified_claims_in_reviews": {"sourced_share": 0.08, "baseline_sourced_share": 0.72, "clarify": 0.08,
                                      "baseline_clarify": 0.65},
     "clarification_debt": {"p_explore_decision_maker_process": 0.0, "baseline": 0.92},
-    "low_discovery": {"discovery": 0.12, "baseline": "0.62-0.85"},
+    "low_discovery": {"discovery": 0.12, "baseline": "0.68-0.82"},
     "defensive_reviews": {"p_challenge_justification": 0.85, "exploratory": 0.1, "baseline": 0.05},
     "manager_dominance": {"monologues": True, "status_questions_share": 0.95},
     "attention_mismatch": {"attention": "inverse to value and stage"},

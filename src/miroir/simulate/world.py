@@ -171,7 +171,7 @@ def build_org(rng: np.random.Generator, lang: str, scale: float) -> Org:
     for j in range(n_reps):
         t = teams[j % n_teams]
         nm, g = people[1 + n_teams + j]
-        traits = RepTraits(discovery=float(rng.uniform(0.62, 0.85)), forecast_bias=float(rng.normal(0, 0.02)),
+        traits = RepTraits(discovery=float(rng.uniform(0.68, 0.82)), forecast_bias=float(rng.normal(0, 0.02)),
                            threads=int(rng.integers(2, 5)))
         reps.append(Person(f"P{next(pid):04d}", nm, "rep", t, managers[t].name, g, rep=traits))
     reps.sort(key=lambda r: (teams.index(r.team), r.person_id))
