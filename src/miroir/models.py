@@ -35,6 +35,9 @@ KIND_LENS: dict[str, str] = {
     "decision_signal_gap": "customers",
     "single_threaded_deals": "customers",
     "fragile_deal": "intuition",
+    # added by the intuition lens (issue 8): kinds may be added per shared/findings.md
+    "intuition_calibration": "intuition",
+    "org_change_effect": "intuition",
 }
 
 

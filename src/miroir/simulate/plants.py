@@ -44,8 +44,13 @@ PLANT_LEVELS: dict[str, tuple[str, ...]] = {
     "gut_call_accuracy": ("manager",),
 }
 EXTRA_KINDS = ("org_event_effect", "gut_call_accuracy")
+# finding kinds whose dynamic is planted by another name: the mechanism behind it
+PLANT_ALIASES: dict[str, str] = {
+    "org_change_effect": "org_event_effect",
+    "intuition_calibration": "gut_call_accuracy",
+}
 FINDING_KINDS: tuple[str, ...] = tuple(KIND_LENS)
-assert set(FINDING_KINDS) <= set(PLANT_LEVELS), "every finding kind must be plantable"
+assert set(FINDING_KINDS) <= set(PLANT_LEVELS) | set(PLANT_ALIASES), "every finding kind must be plantable"
 
 # the realistic handful planted when neither --plant nor --null is given
 DEFAULT_PLANTS: tuple[str, ...] = (
@@ -96,7 +101,7 @@ def parse_plant(text: str) -> PlantSpec:
     """Read ``KIND@SCOPE`` (``SCOPE`` = ``org``, ``team[:id]``, ``manager[:id]``, ``rep[:id]``)."""
     raw = text.strip()
     kind, sep, scope = raw.partition("@")
-    kind = kind.strip()
+    kind = PLANT_ALIASES.get(kind.strip(), kind.strip())
     if kind not in PLANT_LEVELS:
         raise UsageError(
             f"unknown plant kind {kind!r} in {raw!r}",
