@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/language_accuracy.py [--split heldout|dev|both] [--errors LABEL]
 
-Reads tests/gold/{fr,en}_{dev,heldout}.jsonl (turn-level labels; role and
+Reads tests/gold/{fr,en}_{dev,dev2,heldout}.jsonl (dev2: a second development split, when present) (turn-level labels; role and
 context passed to the engine). The held-out split is the independent test:
 the engine is never tuned on it. ``--errors`` lists dev mistakes for a label
 (never held-out ones).
@@ -77,7 +77,7 @@ def print_table(title: str, scores: dict[str, Score]) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--split", choices=["heldout", "dev", "both"], default="both")
+    ap.add_argument("--split", choices=["heldout", "dev", "dev2", "both"], default="both")
     ap.add_argument("--errors", metavar="LABEL", help="list dev errors for this label")
     ap.add_argument("--lang", choices=["fr", "en"], help="only this language")
     args = ap.parse_args()

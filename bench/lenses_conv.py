@@ -74,9 +74,18 @@ def run_lenses(con, timings: dict[str, float] | None = None):  # type: ignore[no
 
 
 def perf(args: argparse.Namespace) -> None:
+    from miroir.store.schema import open_store
+
     with tempfile.TemporaryDirectory() as tmp:
         tm: dict[str, float] = {}
-        sim, con = build(Path(tmp), lang=args.lang, seed=0, scale=args.scale, plants=[], null=True, timings=tm)
+        keep = Path(args.keep) if args.keep else None
+        if keep is not None and (keep / "store.duckdb").exists():
+            con = open_store(keep / "store.duckdb")  # reuse: time the lenses (and the cached annotation) only
+            tm["annotate"] = 0.0
+        else:
+            folder = keep or Path(tmp)
+            folder.mkdir(parents=True, exist_ok=True)
+            sim, con = build(folder, lang=args.lang, seed=0, scale=args.scale, plants=[], null=True, timings=tm)
         n_conv = con.execute("SELECT count(*) FROM conversations").fetchone()[0]
         n_utt = con.execute("SELECT count(*) FROM utterances").fetchone()[0]
         run_lenses(con, tm)
@@ -125,6 +134,7 @@ def main() -> None:
     p = sub.add_parser("perf")
     p.add_argument("--scale", type=float, default=25)
     p.add_argument("--lang", default="fr")
+    p.add_argument("--keep", default="", help="folder to keep (and reuse) the simulated store")
     r = sub.add_parser("recovery")
     r.add_argument("--seeds", type=int, default=20)
     r.add_argument("--scale", type=float, default=0.5)

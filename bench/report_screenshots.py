@@ -35,7 +35,7 @@ def main() -> None:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
         for lang in ("en", "fr"):
             rerender(work, lang=lang)
-            page = browser.new_page(viewport={"width": 1280, "height": 860}, device_scale_factor=1)
+            page = browser.new_page(viewport={"width": 1280, "height": 1040}, device_scale_factor=1)
             page.goto((work / "report.html").as_uri(), wait_until="load")
             out = a.docs / f"report-{lang}.png"
             page.screenshot(path=str(out))

@@ -207,7 +207,7 @@ def wilson_ci(k: float, n: float, level: float = 0.95) -> Interval:
     """Wilson score interval for a proportion ``k/n``."""
     if n <= 0:
         return Interval(float("nan"), 0.0, 1.0, "Wilson score", 0)
-    z = sps.norm.ppf(1 - (1 - level) / 2)
+    z = Z95 if level == 0.95 else float(sps.norm.ppf(1 - (1 - level) / 2))
     p = k / n
     den = 1 + z * z / n
     centre = (p + z * z / (2 * n)) / den

@@ -15,9 +15,7 @@ def sim_fr(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from miroir.simulate import simulate
 
     out = tmp_path_factory.mktemp("sim") / "fr"
-    # plants=[]: the default planted patterns need more managers than scale 0.2 has; the file formats,
-    # the only thing these tests depend on, are the same.
-    simulate(out, lang="fr", seed=1, scale=0.2, plants=[])
+    simulate(out, lang="fr", seed=1, scale=0.2)
     return out
 
 

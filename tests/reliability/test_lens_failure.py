@@ -79,7 +79,8 @@ def test_debug_mode_reraises() -> None:
 
 
 @pytest.mark.xfail(strict=True, reason="runner.py stores metric tables outside its try/except: a lens returning a "
-                   "zero-column metric table (the forecast lens does: 'commit_tests') stops the whole diagnosis")
+                   "table DuckDB cannot register (no column, as the forecast lens's 'commit_tests' was) stops the "
+                   "whole diagnosis")
 def test_unstorable_metric_does_not_lose_the_others() -> None:
     ctx = _ctx()
     out = run_lenses(ctx, [EmptyMetric(), WonByOwner()])

@@ -237,3 +237,21 @@ def test_malformed_metric_tables_do_not_crash() -> None:
     con.execute("CREATE TABLE metric_pipeline_slippage AS SELECT '2025-Q1' AS period, 0 AS slipped, 0 AS expected")
     con.execute("CREATE TABLE metric_meetings_recurring_per_deal AS SELECT 'D1' AS deal_id")
     assert read_symptoms(con) == []
+
+
+def test_changes_section() -> None:
+    from miroir.models import Effect, Finding, Metric, Scope
+
+    doc = sample_doc()
+    assert "What the last changes did" not in build_html(doc, lang="en")
+    f = Finding("org_change_effect", "intuition", Scope("org", "all"), "New CRM tool (2025-06-01): forecast accuracy",
+                "s", Metric("accuracy_change", -0.08, 0.0, "share"), Effect(-0.08, -0.12, -0.04), 12, 0.95, [], "q",
+                id="f-0099")
+    doc["findings"].append(f.to_dict())
+    doc["observations"].append({"lens": "intuition", "kind": "org_change_effect", "scope": None,
+                                "statement": "Placebo date: no change.", "reason": "not_significant"})
+    html = build_html(doc, lang="en")
+    sect = html[html.index('id="changes"'):]
+    sect = sect[:sect.index("</section>")]
+    assert 'href="#f-0099"' in sect and "−8.0%" in sect and "[−12%, −4.0%]" in sect and "Placebo date" in sect
+    assert "Ce que les derniers changements ont fait au système" in build_html(doc, lang="fr")

@@ -104,6 +104,22 @@ def test_team_named_when_it_carries_most_of_the_weight() -> None:
 
 def test_every_contract_kind_is_covered_by_a_rule() -> None:
     from miroir.models import KIND_LENS
+    from miroir.synthesis.rules import NO_STATEMENT_KINDS
 
     covered = {k for r in RULES for k in r.kinds}
-    assert set(KIND_LENS) <= covered
+    assert set(KIND_LENS) - set(NO_STATEMENT_KINDS) <= covered
+    assert not covered & set(NO_STATEMENT_KINDS)
+
+
+def test_no_statement_from_kinds_that_are_not_mechanisms() -> None:
+    ranked, opt = synthesise([mk("org_change_effect", "intuition", 1, 1, 0, 0.9)])
+    assert ranked[0].id == "f-0001" and opt == []
+
+
+def test_many_findings_of_one_kind_do_not_outweigh_a_stronger_mechanism() -> None:
+    deals = [mk("fragile_deal", "intuition", 0.3, 1, 0, 1.0, scope=Scope("deal", f"D{i}"), title=f"d{i}")
+             for i in range(5)]  # 5 x 0.3: a sum would give 1.5
+    bias = mk("forecast_bias", "forecast", 0.5, 1, 0, 1.0, title="bias")  # 0.5
+    ranked, opt = synthesise([*deals, bias])
+    assert [o.rule for o in opt] == ["managing_the_forecast_over_predicting", "keeping_deals_alive_over_qualifying"]
+    assert len(opt[1].finding_ids) == 5

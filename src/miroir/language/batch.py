@@ -52,8 +52,10 @@ def annotate_records(records: list[Record], default_lang: str | None = None) -> 
         if not idx:
             continue
         big, bounds = join_utterances([lows[i] for i in idx])
+        cased = "\n".join(records[i][0] for i in idx)  # same length as big: names keep their capitals
         results = annotate_joined(
-            big, bounds, load_lexicon(lang), [records[i][2] for i in idx], [records[i][3] for i in idx]
+            big, bounds, load_lexicon(lang), [records[i][2] for i in idx], [records[i][3] for i in idx],
+            cased if len(cased) == len(big) else None,
         )
         for i, spans in zip(idx, results, strict=True):
             out[i] = (lang, spans)

@@ -24,6 +24,15 @@ _WORDCHAR = re.compile(r"\w")
 _OPENER_STRIP = " \t\n,;:-–—\"'«»()[]{}"
 # max characters between the end of a third-party subject and its predicate
 _CLAIM_GAP = 40
+# a capitalised first name (or two: "Anne Martin") right before a claim cue,
+# optionally with one adverb in between ("Sarah really wants"); matched on the
+# original (cased) text, since the cue scan is lower-cased
+_NAME_BEFORE = re.compile(
+    r"(?:^|(?<=[\s,;:(\"«]))([A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ-]+(?: [A-ZÀ-ÖØ-Þ][a-zà-öø-ÿ-]+)?)"
+    r" (?:[a-zà-öø-ÿ]+ly |[a-zà-öø-ÿ]+ment |(?:also|still|already|just|never|always|really|aussi|déjà|toujours"
+    r"|jamais|bien|vraiment|enfin|sans doute) )?$",
+    re.MULTILINE,
+)
 
 
 @dataclass(frozen=True)
@@ -72,7 +81,7 @@ def _has_wh(low: str, s_start: int, s_end: int, lex: Lexicon) -> bool:
 
 def _close_sentence(
     spans: dict[str, list[Span]], low: str, base: int, s_start: int, s_end: int, qmark: bool,
-    feats: dict[str, list[Span]], role: str | None, lex: Lexicon,
+    feats: dict[str, list[Span]], role: str | None, lex: Lexicon, cased: str | None = None,
 ) -> None:
     """Decide the sentence-level labels of ``low[s_start:s_end]``; spans are
     stored relative to ``base`` (the utterance start)."""
@@ -107,9 +116,9 @@ def _close_sentence(
         spans.setdefault("assumption", []).extend(found)
         return
     tps = get("third_party")
-    if tps is None:
-        return
     claims = get("claim") or ()
+    if tps is None:
+        tps = []
     # a third party as the subject of a statement (sentence start, after a comma or a
     # conjunction), followed by a predicate: a claim cue close by, or any words
     for ts, te in tps:
@@ -126,6 +135,28 @@ def _close_sentence(
             # evidence: from the third-party subject to the end of the sentence
             spans.setdefault("assumption", []).append((ts, te + len(rest)))
             return
+    if claims and cased is not None:
+        _named_claim(spans, cased, base, s_start, claims, lex)
+
+
+def _named_claim(
+    spans: dict[str, list[Span]], cased: str, base: int, s_start: int, claims: list[Span], lex: Lexicon
+) -> None:
+    """A named person as the subject of a claim cue ("Sarah wants to sign",
+    "Marc est convaincu"): found on the cased text, since names are capitalised."""
+    for cs, ce in claims:
+        lo = max(s_start, base + cs - 40)
+        m = _NAME_BEFORE.search(cased, lo, base + cs)
+        if m is None:
+            continue
+        if m.group(1).split(" ", 1)[0].lower() in lex.not_names:
+            continue
+        before = cased[max(s_start, m.start(1) - 12):m.start(1)].rstrip().lower()
+        if before and before[-1] not in ",;:—–(" and \
+                before.rsplit(None, 1)[-1].rstrip("'").rsplit("'", 1)[-1] not in lex.subject_before:
+            continue
+        spans.setdefault("assumption", []).append((m.start(1) - base, ce))
+        return
 
 
 def _is_initial(low: str, s_start: int, start: int, openers: frozenset[str]) -> bool:
@@ -156,7 +187,8 @@ def _questions_only(
 
 
 def annotate_joined(
-    big: str, bounds: list[int], lex: Lexicon, roles: list[str | None], contexts: list[str | None]
+    big: str, bounds: list[int], lex: Lexicon, roles: list[str | None], contexts: list[str | None],
+    cased: str | None = None,
 ) -> list[dict[str, list[Span]]]:
     """Annotate many normalised utterances joined by one separator character.
 
@@ -164,6 +196,8 @@ def annotate_joined(
     ``bounds[i + 1] - 1`` where it ends (``bounds`` has ``n + 1`` items).
     Scanning one long string instead of many short ones saves the per-call
     overhead of the regex engine. Spans are relative to each utterance.
+    ``cased``: the original texts joined the same way (same length as ``big``),
+    used only to recognise capitalised names as claim subjects.
     """
     n = len(bounds) - 1
     out: list[dict[str, list[Span]]] = [{} for _ in range(n)]
@@ -189,13 +223,14 @@ def annotate_joined(
         while k < n_eos and eos[k][0] <= u_end:
             e_end, qmark = eos[k]
             if feats or qmark:
-                _close_sentence(spans, big, base, s_start, e_end, qmark, feats, role, lex)
+                _close_sentence(spans, big, base, s_start, e_end, qmark, feats, role, lex, cased)
                 feats = {}
             s_start = e_end
             k += 1
         if feats:
             tail = big[s_start:u_end].rstrip()
-            _close_sentence(spans, big, base, s_start, s_start + len(tail), tail.endswith("?"), feats, role, lex)
+            _close_sentence(spans, big, base, s_start, s_start + len(tail), tail.endswith("?"), feats, role, lex,
+                            cased)
             feats = {}
 
     for m in act.regex.finditer(big):
@@ -216,7 +251,7 @@ def annotate_joined(
         while start >= next_end:
             qmark = eos[k][1]
             if feats or qmark:
-                _close_sentence(spans, big, base, s_start, next_end, qmark, feats, role, lex)
+                _close_sentence(spans, big, base, s_start, next_end, qmark, feats, role, lex, cased)
                 feats = {}
             s_start = next_end
             k += 1
@@ -266,7 +301,7 @@ def annotate_lower(
     text: str, low: str, lex: Lexicon, role: str | None = None, context: str | None = None
 ) -> dict[str, list[Span]]:
     """Spans per label for ``text`` whose normalised form is ``low``."""
-    return annotate_joined(low, [0, len(low) + 1], lex, [role], [context])[0]
+    return annotate_joined(low, [0, len(low) + 1], lex, [role], [context], text if len(text) == len(low) else None)[0]
 
 
 def annotate(

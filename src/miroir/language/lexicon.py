@@ -25,7 +25,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 LANGUAGES: tuple[str, ...] = ("fr", "en")
 
 # bump when the engine's logic (not the lexicon) changes the output
-ENGINE_CODE_VERSION = "3"
+ENGINE_CODE_VERSION = "4"
 
 INTERACTION_LABELS: tuple[str, ...] = (
     "question", "open_question", "hedge", "assumption", "clarification", "pressure",
@@ -189,6 +189,9 @@ class Lexicon:
     subject_before: frozenset[str]
     options: tuple[str, ...]  # " or " words: a question offering options is closed
     path: Path
+    # capitalised words that are not a person's name (sentence-initial pronouns,
+    # openers, days, months...): never a named claim subject
+    not_names: frozenset[str] = frozenset()
 
 
 def _split_group(pattern: str) -> tuple[list[str], str, bool] | None:
@@ -407,6 +410,7 @@ def load_lexicon(lang: str) -> Lexicon:
         options=tuple(f" {w} " for w in _strs(meta.get("options"), f"{path.name} [meta]", "options")),
         subject_before=frozenset(_strs(meta.get("subject_before"), f"{path.name} [meta]", "subject_before")),
         path=path,
+        not_names=frozenset(_strs(meta.get("not_names"), f"{path.name} [meta]", "not_names")) | openers,
     )
 
 

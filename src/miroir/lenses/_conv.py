@@ -181,31 +181,34 @@ def normalise_text(text: str) -> str:
 
 @dataclass
 class _PhraseIndex:
-    by_first: dict[str, list[tuple[tuple[str, ...], frozenset[str]]]] = field(default_factory=dict)
+    phrases: dict[tuple[str, ...], set[str]] = field(default_factory=dict)
+    frozen: dict[tuple[str, ...], frozenset[str]] = field(default_factory=dict)
+    firsts: set[str] = field(default_factory=set)
+    lengths: list[int] = field(default_factory=list)
 
     def add(self, phrase: str, deal_id: str) -> None:
         toks = tuple(normalise_text(phrase).split())
         if not toks or (len(toks) == 1 and (len(toks[0]) < 3 or toks[0] in _GENERIC)):
             return
-        bucket = self.by_first.setdefault(toks[0], [])
-        for i, (t, ids) in enumerate(bucket):
-            if t == toks:
-                bucket[i] = (t, ids | {deal_id})
-                return
-        bucket.append((toks, frozenset({deal_id})))
-        bucket.sort(key=lambda x: -len(x[0]))
+        self.phrases.setdefault(toks, set()).add(deal_id)
+
+    def freeze(self) -> None:
+        """Freeze the index: phrase -> deals, and the lengths to try at each position."""
+        self.frozen = {k: frozenset(v) for k, v in self.phrases.items()}
+        self.firsts = {k[0] for k in self.phrases}
+        self.lengths = sorted({len(k) for k in self.phrases}, reverse=True)
 
     def find(self, norm: str) -> list[frozenset[str]]:
+        """Deal sets of the phrases found in a normalised text, longest match first."""
         toks = norm.split()
         found: list[frozenset[str]] = []
         i = 0
         while i < len(toks):
-            cands = self.by_first.get(toks[i])
             step = 1
-            if cands:
-                for phrase, ids in cands:
-                    k = len(phrase)
-                    if tuple(toks[i:i + k]) == phrase:
+            if toks[i] in self.firsts:
+                for k in self.lengths:
+                    ids = self.frozen.get(tuple(toks[i:i + k]))
+                    if ids is not None:
                         found.append(ids)
                         step = k
                         break
@@ -231,6 +234,7 @@ def deal_mentions(ctx: LensContext, data: ConvData) -> pd.DataFrame:
             idx.add(name, str(did))
         if isinstance(acc, str) and acc.strip():
             idx.add(acc, str(did))
+    idx.freeze()
     texts = ctx.con.execute("""
         SELECT u.conversation_id, u.turn,
                regexp_replace(strip_accents(lower(coalesce(u.text, ''))), '[^a-z0-9]+', ' ', 'g') AS norm

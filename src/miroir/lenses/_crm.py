@@ -250,13 +250,13 @@ def scope_search(
 ) -> ScopeSearch:
     """Find the level where an effect is.
 
-    1. each rep with ``size >= min_n_rep`` is tested against the null (``one``),
-       BH at ``q`` across reps; a rep is flagged when its own effect is
-       discovered, in ``direction`` and material, and it also differs from its
-       team-mates (``two``, p < 0.05, same sign) - otherwise the effect belongs
-       to a higher level;
-    2. each team, without the flagged reps: own effect with BH across teams,
-       and different from the rest of the organisation (also without them);
+    1. each rep with ``size >= min_n_rep`` is tested against the null (``one``)
+       and against its team-mates (``two``), each family with BH at ``q``
+       across reps; a rep is flagged when both are discovered, the effect is in
+       ``direction``, material, and the residual has its sign - otherwise the
+       effect belongs to a higher level (a team-wide effect is one team finding);
+    2. each team, without the flagged reps: own effect and difference from the
+       rest of the organisation (also without them), both BH across teams;
     3. the organisation, without flagged teams and reps, against the null.
     ``direction`` is +1 (only increases matter), -1, or 0 (either way; the
     residual must then have the sign of the own effect).
@@ -277,12 +277,14 @@ def scope_search(
 
     def level_pass(cands: list[ScopeTest]) -> None:
         ps = [c.own.p_value if c.own.p_value is not None else np.nan for c in cands]
+        pr = [c.resid.p_value if c.resid is not None and c.resid.p_value is not None else np.nan
+              for c in cands]
         rej, adj = benjamini_hochberg(ps, q)
-        for c, r, a in zip(cands, rej, adj, strict=True):
-            c.q = None if not np.isfinite(a) else float(a)
-            resid_ok = (c.resid is not None and c.resid.p_value is not None and c.resid.p_value < 0.05)
-            c.flagged = (bool(r) and _directional(c.own, direction, 0.05) and material(c.own)
-                         and resid_ok and sign_ok(c.own, c.resid))
+        rej_r, adj_r = benjamini_hochberg(pr, q)
+        for c, r, a, rr, ar in zip(cands, rej, adj, rej_r, adj_r, strict=True):
+            c.q = None if not np.isfinite(a) else float(max(a, ar) if np.isfinite(ar) else a)
+            c.flagged = (bool(r) and bool(rr) and _directional(c.own, direction, 0.05) and material(c.own)
+                         and sign_ok(c.own, c.resid))
 
     if "rep" in levels:
         cands: list[ScopeTest] = []

@@ -133,9 +133,14 @@ class ForecastLens(Lens):
         F = units["forecast"].to_numpy(float)
         A = units["actual"].to_numpy(float)
 
+        per_codes, per_labels = pd.factorize(per_arr)
+        n_per = len(per_labels)
+
         def lr(mask: np.ndarray) -> pd.Series:
-            d = pd.DataFrame({"p": per_arr[mask], "F": F[mask], "A": A[mask]}).groupby("p").sum()
-            return np.log(d["F"] / d["A"])
+            fs = np.bincount(per_codes[mask], weights=F[mask], minlength=n_per)
+            as_ = np.bincount(per_codes[mask], weights=A[mask], minlength=n_per)
+            ok = as_ > 0
+            return pd.Series(np.log(fs[ok] / as_[ok]), index=np.flatnonzero(ok))
 
         def one(mask: np.ndarray) -> Interval | None:
             return _pct_interval(t_interval(lr(mask).to_numpy(), 0.0))
@@ -148,7 +153,7 @@ class ForecastLens(Lens):
             return t_interval((la[common] - lb[common]).to_numpy(), 0.0)
 
         def size(mask: np.ndarray) -> int:
-            return int(len(np.unique(per_arr[mask])))
+            return int(np.count_nonzero(np.bincount(per_codes[mask], minlength=n_per)))
 
         mat = float(p["bias_material"])
         levels = ("rep", "team", "org") if (units["level"] == "rep").any() else ("team", "org")
@@ -246,10 +251,10 @@ class ForecastLens(Lens):
         x["won_in_period"] = (x["status"] == "won") & (x["close_date"] >= x["start"]) & (x["close_date"] <= x["end"])
         res.metrics["commit_deals"] = x[["deal_id", "owner", "team", "period", "amount", "status",
                                          "close_date", "won_in_period"]]
-        g = x.groupby(["team", "owner", "period"], as_index=False).agg(
+        g = x.assign(won_value=x["amount"] * x["won_in_period"]).groupby(
+            ["team", "owner", "period"], as_index=False).agg(
             committed=("deal_id", "count"), committed_value=("amount", "sum"),
-            won=("won_in_period", "sum"),
-            won_value=("amount", lambda s: float(s[x.loc[s.index, "won_in_period"]].sum())))
+            won=("won_in_period", "sum"), won_value=("won_value", "sum"))
         res.metrics["commit_to_close"] = g
         res.methods.append(
             "Commit-to-close: every deal moved to forecast category commit (from deal_changes, before its "

@@ -73,7 +73,8 @@ class IncentivesLens(Lens):
         "discount_min_n_rep": 20,
         "discount_min_n_team": 40,
         "pullin_material_pts": 0.05,       # pull-in rate late minus earlier window >= 5 points
-        "pullin_min_n_rep": 20,
+        "pullin_horizon_days": 45,         # candidates: deals expected within 45 days after the period
+        "pullin_min_n_rep": 15,
         "pullin_min_n_team": 40,
         "gaming_material_index": 2.0,      # wins deferred to the next period's start >= 2x a steady pace
         "gaming_min_n_rep": 10,
@@ -252,7 +253,8 @@ class IncentivesLens(Lens):
         x = x.reset_index(drop=True)
         x["at"] = x["ws"]
         x["exp"] = _crm.to_ts(_crm.value_at(ctx, "close_date", x, "close_date"))
-        x = x[x["exp"] > x["end"]].reset_index(drop=True)
+        horizon = pd.Timedelta(days=int(p["pullin_horizon_days"]))
+        x = x[(x["exp"] > x["end"]) & (x["exp"] <= x["end"] + horizon)].reset_index(drop=True)
         ch = _crm.field_changes(ctx, "close_date")
         ch["old"] = _crm.to_ts(ch["old_value"])
         ch["new"] = _crm.to_ts(ch["new_value"])
@@ -274,7 +276,7 @@ class IncentivesLens(Lens):
             eligible=("deal_id", "count"), pulled=("pulled", "sum"))
         res.metrics["pull_ins"] = g
         res.methods.append(
-            f"Pull-ins: among open deals expected after the period, the share whose close date was moved into "
+            f"Pull-ins: among open deals expected within {p['pullin_horizon_days']} days after the period, the share whose close date was moved into "
             f"the period during its last {p['late_bdays']} business days (ahead of the closing itself: re-dating "
             "on the day a deal closes is bookkeeping, not a pull-in), minus the same share in an earlier "
             "window of equal length (Newcombe interval; difference in differences against peers).")
@@ -320,10 +322,10 @@ class IncentivesLens(Lens):
             texts = Texts(
                 title=f"Close dates are pulled into the period in its last weeks ({hit.id})",
                 title_fr=f"Des dates de clôture sont ramenées dans la période en fin de période ({hit.id})",
-                statement=(f"For {who_en}, {k1 / n1:.0%} of the deals expected after the period had their close "
+                statement=(f"For {who_en}, {k1 / n1:.0%} of the deals expected just after the period had their close "
                            f"date pulled into it during its last {p['late_bdays']} business days, against "
                            f"{k2 / n2:.0%} in an earlier window of the same length ({n1} deal-periods)."),
-                statement_fr=(f"Pour {who_fr}, {k1 / n1:.0%} des affaires attendues après la période ont vu leur "
+                statement_fr=(f"Pour {who_fr}, {k1 / n1:.0%} des affaires attendues juste après la période ont vu leur "
                               f"date ramenée dans la période pendant ses {p['late_bdays']} derniers jours ouvrés, "
                               f"contre {k2 / n2:.0%} dans une fenêtre antérieure de même durée ({n1} "
                               "affaire-périodes)."),
@@ -485,13 +487,18 @@ class IncentivesLens(Lens):
             return Interval(float(np.expm1(iv.estimate)), float(np.expm1(iv.low)), float(np.expm1(iv.high)),
                             "Student t on log(F/A) across periods", iv.n, iv.p_value, 0.0)
 
+        per_codes, per_labels = pd.factorize(per_arr)
+        n_per = len(per_labels)
+
         def two(a: np.ndarray, b: np.ndarray) -> Interval | None:
-            sa = pd.Series(lr[a]).groupby(per_arr[a]).mean()
-            sb = pd.Series(lr[b]).groupby(per_arr[b]).mean()
-            c = sa.index.intersection(sb.index)
-            if len(c) < 2:
+            ca = np.bincount(per_codes[a], minlength=n_per)
+            cb = np.bincount(per_codes[b], minlength=n_per)
+            ok = (ca > 0) & (cb > 0)
+            if ok.sum() < 2:
                 return None
-            return t_interval((sa[c] - sb[c]).to_numpy(), 0.0)
+            ma = np.bincount(per_codes[a], weights=lr[a], minlength=n_per)[ok] / ca[ok]
+            mb = np.bincount(per_codes[b], weights=lr[b], minlength=n_per)[ok] / cb[ok]
+            return t_interval(ma - mb, 0.0)
 
         mat = float(p["sandbag_material_bias"])
         search = scope_search(u["owner"].to_numpy(), u["team"].to_numpy(), one=one, two=two,

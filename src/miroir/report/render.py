@@ -38,6 +38,7 @@ MAX_CHANGES = 15
 MAX_DEALS = 15
 MAX_OTHER = 6
 MAX_OBSERVATIONS = 200
+MAX_LINKS = 10  # finding links shown under a statement
 LENS_ORDER = ("forecast", "pipeline", "incentives", "pressure", "assumptions", "meetings", "customers",
               "intuition")
 
@@ -120,8 +121,11 @@ def _first_screen(doc: dict[str, Any], symptoms: list[Symptom], titles: dict[str
         parts.append(tag("p", esc(t("intro")), class_="intro"))
         items = []
         for o in stmts[:5]:
+            ids = list(o.get("finding_ids", []))
             links = ", ".join(
-                tag("a", esc(fid), href=f"#{safe_id(fid)}", title=titles.get(fid, "")) for fid in o.get("finding_ids", []))
+                tag("a", esc(fid), href=f"#{safe_id(fid)}", title=titles.get(fid, "")) for fid in ids[:MAX_LINKS])
+            if len(ids) > MAX_LINKS:
+                links += f" (+{len(ids) - MAX_LINKS})"
             rule = f' · {esc(t("rule"))} <code>{esc(o["rule"])}</code>' if o.get("rule") else ""
             items.append(tag("li", tag("div", esc(_statement_text(o, c)), class_="st")
                              + tag("div", f"{esc(t('see_findings'))} {links}{rule}", class_="links")))
@@ -302,6 +306,23 @@ def _symptom_charts(symptoms: list[Symptom], c: Ctx) -> str:
     return tag("section", tag("h2", esc(c.t("symptoms")), id="symptoms") + "".join(parts))
 
 
+def _changes(findings: list[dict[str, Any]], doc: dict[str, Any], c: Ctx) -> str:
+    """"What the last changes did to the system": org_change_effect findings and observations."""
+    t = c.t
+    fs = [f for f in findings if f.get("kind") == "org_change_effect"]
+    obs = [o for o in doc.get("observations") or [] if o.get("kind") == "org_change_effect"]
+    if not fs and not obs:
+        return ""
+    items = [tag("li", tag("a", esc(f.get("id")), href=f"#{safe_id(str(f.get('id')))}") + " "
+                 + esc(c.loc(f, "title")) + f" — {esc(t('effect'))}{t('colon')}"
+                 + esc(t.value((f.get("effect") or {}).get("estimate"), str((f.get("metric") or {}).get("unit") or "")))
+                 + " [" + esc(t.value((f.get("effect") or {}).get("ci_low"), str((f.get("metric") or {}).get("unit") or "")))
+                 + ", " + esc(t.value((f.get("effect") or {}).get("ci_high"), str((f.get("metric") or {}).get("unit") or "")))
+                 + "]") for f in fs]
+    items += [tag("li", esc(o.get("statement", "")), class_="muted") for o in obs]
+    return tag("section", tag("h2", esc(t("changes")), id="changes") + tag("ul", "".join(items)))
+
+
 def _not_assessed(doc: dict[str, Any], prob: ProblemSummary, c: Ctx) -> str:
     t = c.t
     parts = [tag("h2", esc(t("not_assessed")), id="not-assessed")]
@@ -403,13 +424,16 @@ def build_html(doc: dict[str, Any], *, lang: str = "en", con: duckdb.DuckDBPyCon
                                    if isinstance(v, dict)})
     titles = {str(f.get("id")): c.loc(f, "title") for f in findings}
     order = _lens_order(doc)
-    toc = tag("nav", f"{esc(t('contents'))}{t('colon')}" + " ".join(
-        tag("a", esc(t.lens(n)), href=f"#lens-{safe_id(n)}") for n in order)
-        + " " + tag("a", esc(t("not_assessed")), href="#not-assessed") + " " + tag("a", esc(t("methods")), href="#methods"),
-        class_="toc")
+    changes = _changes(findings, doc, c)
+    links = [tag("a", esc(t.lens(n)), href=f"#lens-{safe_id(n)}") for n in order]
+    if changes:
+        links.append(tag("a", esc(t("changes")), href="#changes"))
+    links += [tag("a", esc(t("not_assessed")), href="#not-assessed"), tag("a", esc(t("methods")), href="#methods")]
+    toc = tag("nav", f"{esc(t('contents'))}{t('colon')}" + " ".join(links), class_="toc")
     body = [_header(doc, c), "<main>", _first_screen(doc, symptoms, titles, c), toc]
     for lens in order:
         body.append(_lens_section(lens, [f for f in findings if f.get("lens") == lens], doc, c))
+    body.append(changes)
     body.append(_symptom_charts(symptoms, c))
     body.append(_not_assessed(doc, problems(con), c))
     body.append(_methods(doc, c))

@@ -5,10 +5,13 @@ finding kinds that show it, and its statement in English and French. The
 rules are applied in ``apply_rules``:
 
 1. a rule *matches* the findings whose kind is in ``kinds`` (a kind no rule
-   lists falls back to the rules that list its lens in ``lenses``);
+   lists falls back to the rules that list its lens in ``lenses``; the kinds
+   of ``NO_STATEMENT_KINDS`` match no rule);
 2. it *fires* when it matches at least ``min_kinds`` distinct kinds;
-3. fired rules are ordered by the summed rank score of their findings (ties:
-   table order) and taken greedily, a rule being kept only if it brings at
+3. a rule's weight is the sum, over the distinct kinds it matched, of the best
+   rank score of that kind (several mechanisms pointing the same way weigh
+   more than many findings of one kind, e.g. one per deal); fired rules are
+   ordered by weight (ties: table order) and taken greedily, a rule being kept only if it brings at
    least one finding that no kept rule already covers, up to ``MAX_STATEMENTS``;
 4. when at least two thirds of a statement's weight comes from one team, the
    statement says so.
@@ -25,6 +28,13 @@ from ..models import Finding, OptimizingFor
 
 MAX_STATEMENTS = 5
 TEAM_SHARE = 2 / 3
+
+# kinds that are not a trade-off the system makes, so no statement is drawn from them
+# (they stay in their lens section of the report)
+NO_STATEMENT_KINDS: dict[str, str] = {
+    "org_change_effect": "says what a past change to the system did, not what the system optimises for",
+    "intuition_calibration": "describes how well gut calls predict outcomes, not a dynamic of the system",
+}
 
 
 @dataclass(frozen=True)
@@ -100,8 +110,15 @@ TEAM_SUFFIX = {"en": " Most visible in team {team}.", "fr": " Surtout visible da
 
 
 def _rule_findings(rule: Rule, findings: list[Finding], known: set[str]) -> list[int]:
-    return [i for i, f in enumerate(findings)
-            if f.kind in rule.kinds or (f.kind not in known and f.lens in rule.lenses)]
+    return [i for i, f in enumerate(findings) if f.kind not in NO_STATEMENT_KINDS
+            and (f.kind in rule.kinds or (f.kind not in known and f.lens in rule.lenses))]
+
+
+def rule_weight(idx: list[int], findings: list[Finding], scores: list[float]) -> float:
+    best: dict[str, float] = {}
+    for i in idx:
+        best[findings[i].kind] = max(best.get(findings[i].kind, 0.0), scores[i])
+    return sum(best.values())
 
 
 def _dominant_team(idx: list[int], findings: list[Finding], scores: list[float]) -> str | None:
@@ -126,7 +143,7 @@ def apply_rules(findings: list[Finding], scores: list[float],
     for pos, rule in enumerate(rules):
         idx = _rule_findings(rule, findings, known)
         if idx and len({findings[i].kind for i in idx}) >= rule.min_kinds:
-            fired.append((sum(scores[i] for i in idx), pos, rule, idx))
+            fired.append((rule_weight(idx, findings, scores), pos, rule, idx))
     fired.sort(key=lambda t: (-t[0], t[1]))
     covered: set[int] = set()
     out: list[OptimizingFor] = []
