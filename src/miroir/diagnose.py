@@ -46,7 +46,7 @@ def _load_settings(con: duckdb.DuckDBPyConnection) -> DatasetConfig:
     return DatasetConfig(**raw)
 
 
-def dataset_summary(con: duckdb.DuckDBPyConnection, dataset: Path) -> dict[str, Any]:
+def dataset_summary(con: duckdb.DuckDBPyConnection, dataset: Path, db_path: Path | None = None) -> dict[str, Any]:
     row = con.execute(
         "SELECT min(created_at), max(greatest(close_date, created_at)) FROM deals"
     ).fetchone()
@@ -57,16 +57,17 @@ def dataset_summary(con: duckdb.DuckDBPyConnection, dataset: Path) -> dict[str, 
         "conversations": table_count(con, "conversations"),
         "period_from": lo.isoformat() if lo else None,
         "period_to": hi.isoformat() if hi else None,
+        **({"store": str(db_path)} if db_path is not None else {}),
     }
 
 
 def build_doc(con: duckdb.DuckDBPyConnection, dataset: Path, outcome: RunOutcome,
-              findings: list[Finding], optimizing_for: list[Any]) -> dict[str, Any]:
+              findings: list[Finding], optimizing_for: list[Any], db_path: Path | None = None) -> dict[str, Any]:
     return {
         "schema_version": 1,
         "generated_at": dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z"),
         "miroir_version": __version__,
-        "dataset": dataset_summary(con, dataset),
+        "dataset": dataset_summary(con, dataset, db_path),
         "lenses_run": outcome.lenses_run,
         "lenses_skipped": [s.to_dict() for s in outcome.lenses_skipped],
         "lenses_failed": outcome.lenses_failed,
@@ -82,10 +83,10 @@ def _jsonable(obj: Any) -> Any:
     return json.loads(json.dumps(obj, default=str))
 
 
-def write_metrics(outcome: RunOutcome, out_dir: Path) -> None:
+def write_metrics(metrics: dict[str, Any], out_dir: Path) -> None:
     mdir = out_dir / "metrics"
     mdir.mkdir(parents=True, exist_ok=True)
-    for name, table in outcome.metrics.items():
+    for name, table in metrics.items():
         t = table.copy()
         for col in t.columns:
             if t[col].dtype == object:
@@ -127,15 +128,19 @@ def diagnose(
         from .synthesis import synthesise
 
         findings, optimizing_for = synthesise(outcome.findings)
-        doc = build_doc(con, dataset, outcome, findings, optimizing_for)
+        doc = build_doc(con, dataset, outcome, findings, optimizing_for, db_path)
         out_dir.mkdir(parents=True, exist_ok=True)
+        metrics = outcome.metrics
         if pseudonymise:
-            from .report.pseudonymise import pseudonymise_doc
+            # one mapping for every output file: findings.json, report, metrics, workbook
+            from .report.pseudonymise import apply_to_doc, build_pseudonymiser
 
-            doc = pseudonymise_doc(doc, con)
+            pseudo = build_pseudonymiser(con, doc)
+            doc = apply_to_doc(doc, pseudo)
+            metrics = {name: pseudo.frame(table) for name, table in metrics.items()}
         findings_path = out_dir / "findings.json"
         findings_path.write_text(json.dumps(doc, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
-        write_metrics(outcome, out_dir)
+        write_metrics(metrics, out_dir)
         say("report")
         from .report.render import render_report
 
@@ -143,7 +148,7 @@ def diagnose(
         if xlsx:
             from .report.export import write_xlsx
 
-            write_xlsx(doc, outcome.metrics, out_dir / "miroir.xlsx")
+            write_xlsx(doc, metrics, out_dir / "miroir.xlsx")
     finally:
         con.close()
     return DiagnosisResult(out_dir, findings_path, report_path, doc, outcome)

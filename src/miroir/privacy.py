@@ -22,7 +22,8 @@ IBAN_MARK = "[IBAN]"
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}(?![\w-])")
 
 # IBAN: 2 letters, 2 check digits, then 11-30 alphanumerics, optionally in groups of 4.
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ ]?[A-Z0-9]{4}){2,7}(?:[ ]?[A-Z0-9]{1,4})?\b")
+# Case-insensitive; groups may be separated by a space or a hyphen, also after the country code.
+_IBAN = re.compile(r"\b[A-Z]{2}[ \-]?\d{2}(?:[ \-]?[A-Z0-9]{4}){2,7}(?:[ \-]?[A-Z0-9]{1,4})?\b", re.I)
 
 _SEP = r"[ .\-\u00a0]?"
 _PHONE = re.compile(
@@ -64,7 +65,7 @@ def redact_pii_counted(text: str) -> tuple[str, RedactionCount]:
 
 
 def _iban_sub(m: re.Match[str]) -> str:
-    compact = m.group(0).replace(" ", "")
+    compact = m.group(0).replace(" ", "").replace("-", "")
     # a real IBAN is 15..34 characters long and has digits after the check digits
     if 15 <= len(compact) <= 34 and sum(c.isdigit() for c in compact[4:]) >= 4:
         return IBAN_MARK

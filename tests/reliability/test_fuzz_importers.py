@@ -50,8 +50,6 @@ def test_fixture_inputs_import_cleanly() -> None:
 # Both come from importers/_common.py:read_export_csv (see the issue-10 report).
 
 
-@pytest.mark.xfail(strict=True, reason="read_export_csv: rows with one field more than the header make pandas use "
-                   "the first column as the index (columns silently shifted); duplicate ids then crash fmt_number")
 def test_hubspot_rows_with_an_extra_field() -> None:
     from .fuzz_targets import TARGETS
 
@@ -59,8 +57,6 @@ def test_hubspot_rows_with_an_extra_field() -> None:
     assert run_target(TARGETS["hubspot"], {"deals.csv": csv_text}) in ("ok", "refused")
 
 
-@pytest.mark.xfail(strict=True, reason="read_export_csv: after a malformed line, the python-engine fallback leaves "
-                   "NaN in short rows; SpeakerResolver then calls NaN.split")
 def test_meetings_people_file_with_a_malformed_line() -> None:
     from .fuzz_targets import TARGETS
 
@@ -69,7 +65,6 @@ def test_meetings_people_file_with_a_malformed_line() -> None:
     assert run_target(TARGETS["meetings"], {"a.vtt": vtt, "people.csv": people}) in ("ok", "refused")
 
 
-@pytest.mark.xfail(strict=True, reason="read_export_csv shifts columns when every row has one field too many")
 def test_read_export_csv_never_shifts_columns() -> None:
     """A row longer than the header is reported (or kept in place), never read with its columns shifted."""
     from miroir.importers._common import read_export_csv

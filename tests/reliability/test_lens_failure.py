@@ -78,9 +78,6 @@ def test_debug_mode_reraises() -> None:
         run_lenses(_ctx(), [Boom()], debug=True)
 
 
-@pytest.mark.xfail(strict=True, reason="runner.py stores metric tables outside its try/except: a lens returning a "
-                   "table DuckDB cannot register (no column, as the forecast lens's 'commit_tests' was) stops the "
-                   "whole diagnosis")
 def test_unstorable_metric_does_not_lose_the_others() -> None:
     ctx = _ctx()
     out = run_lenses(ctx, [EmptyMetric(), WonByOwner()])

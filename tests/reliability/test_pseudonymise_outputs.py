@@ -112,8 +112,6 @@ def test_report_command_pseudonymises_every_file(crm_org: Path, tmp_path: Path,
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="diagnose.py writes metrics/*.csv|parquet and miroir.xlsx from the raw "
-                   "metric tables: with --pseudonymise they keep every rep's name (see the issue-10 report)")
 def test_diagnose_pseudonymise_covers_every_file(crm_org: Path, tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     from miroir.diagnose import diagnose
@@ -125,8 +123,6 @@ def test_diagnose_pseudonymise_covers_every_file(crm_org: Path, tmp_path: Path,
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason="whole diagnosis with conversations: findings.json and report.html are clean "
-                   "(quotes included), but diagnose.py writes metrics/ and miroir.xlsx from the raw metric tables")
 def test_whole_diagnosis_with_conversations_pseudonymised(sim_fr: Path, tmp_path: Path) -> None:
     from miroir.diagnose import diagnose
 

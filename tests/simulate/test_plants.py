@@ -9,7 +9,11 @@ from miroir.simulate.plants import parse_plants
 
 
 def test_every_finding_kind_is_plantable() -> None:
-    assert set(KIND_LENS) <= set(PLANT_LEVELS)
+    from miroir.simulate.plants import PLANT_ALIASES
+
+    assert set(KIND_LENS) <= set(PLANT_LEVELS) | set(PLANT_ALIASES)
+    assert set(PLANT_ALIASES.values()) <= set(PLANT_LEVELS)
+    assert parse_plant("intuition_calibration@manager").kind == "gut_call_accuracy"
 
 
 def test_parse_forms() -> None:

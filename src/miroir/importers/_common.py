@@ -9,6 +9,7 @@ bad values come back as missing and the caller reports them.
 from __future__ import annotations
 
 import io
+import warnings
 import re
 import tomllib
 import unicodedata
@@ -62,6 +63,24 @@ def _sniff_delimiter(text: str) -> str:
     return best if counts[best] > 0 else ","
 
 
+def _rows_longer_than_header(text: str, sep: str) -> list[int]:
+    import csv
+
+    reader = csv.reader(io.StringIO(text), delimiter=sep)
+    try:
+        width = len(next(reader))
+    except (StopIteration, csv.Error):
+        return []
+    out = []
+    try:
+        for i, rec in enumerate(reader, start=1):
+            if len(rec) > width:
+                out.append(i)
+    except csv.Error:
+        pass
+    return out
+
+
 def read_export_csv(path: Path, *, label: str | None = None) -> CsvRead:
     """Read a CSV export as text (no type guessing, nothing turned into NaN).
 
@@ -99,16 +118,28 @@ def read_export_csv(path: Path, *, label: str | None = None) -> CsvRead:
         source: io.StringIO | io.BytesIO = io.StringIO(text)
         if encoding == "utf-8" and not problems:
             source = io.BytesIO(raw)  # skip re-encoding: the C parser reads the bytes directly
-        frame = pd.read_csv(source, sep=sep, dtype=str, keep_default_na=False, na_filter=False,
-                            engine="c", skip_blank_lines=True, encoding="utf-8-sig")
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            frame = pd.read_csv(source, sep=sep, dtype=str, keep_default_na=False, na_filter=False,
+                                engine="c", skip_blank_lines=True, encoding="utf-8-sig", index_col=False)
+        if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+            # rows longer than the header: columns stay in place, the extra fields are reported
+            long_rows = _rows_longer_than_header(text, sep)
+            problems.append(Problem(
+                "warning", name, f"{len(long_rows)} row(s) have more fields than the header; the extra fields "
+                f"were ignored (rows {', '.join(map(str, long_rows[:10]))}{'...' if len(long_rows) > 10 else ''})",
+                expected="the same number of fields as the header on every line",
+                remedy="Check for unquoted separators inside values and re-export.", code="long_rows"))
     except (pd.errors.ParserError, ValueError, OverflowError, MemoryError):
         def _bad(fields: list[str]) -> None:
             bad_lines.append(len(fields))
             return None
 
         try:
-            frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False,
-                                engine="python", on_bad_lines=_bad, skip_blank_lines=True)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", pd.errors.ParserWarning)
+                frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False, na_filter=False,
+                                    engine="python", on_bad_lines=_bad, skip_blank_lines=True, index_col=False)
         except (pd.errors.ParserError, ValueError, OverflowError, MemoryError, Exception) as exc:  # noqa: BLE001
             raise ParseError(f"not a readable CSV: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}",
                              "Re-export the object as CSV (comma or semicolon separated, UTF-8).",
@@ -121,7 +152,7 @@ def read_export_csv(path: Path, *, label: str | None = None) -> CsvRead:
                                 remedy="Check for unescaped quotes or separators inside values and re-export.",
                                 code="bad_lines"))
     frame.columns = [str(c).replace("\ufeff", "").strip() for c in frame.columns]
-    return CsvRead(frame, problems, encoding, sep)
+    return CsvRead(frame.fillna(""), problems, encoding, sep)
 
 
 def norm_key(name: str) -> str:

@@ -50,6 +50,18 @@ def run_lenses(
             continue
         try:
             res = lens.run(ctx)
+            tables = {}
+            for name, table in res.metrics.items():
+                if table is None or table.shape[1] == 0:
+                    continue  # nothing to store (e.g. a part of the lens that had no data)
+                key = metric_table_name(lens.name, name)
+                tables[key] = table
+                if store_metrics:
+                    ctx.con.register("_metric_tmp", table)
+                    try:
+                        ctx.con.execute(f"CREATE OR REPLACE TABLE {key} AS SELECT * FROM _metric_tmp")
+                    finally:
+                        ctx.con.unregister("_metric_tmp")
         except Exception as exc:  # noqa: BLE001 - one lens failing must not lose the others
             if debug:
                 raise
@@ -62,11 +74,5 @@ def run_lenses(
         out.lenses_run.append(lens.name)
         out.findings.extend(res.findings)
         out.observations.extend(res.observations)
-        for name, table in res.metrics.items():
-            key = metric_table_name(lens.name, name)
-            out.metrics[key] = table
-            if store_metrics:
-                ctx.con.register("_metric_tmp", table)
-                ctx.con.execute(f"CREATE OR REPLACE TABLE {key} AS SELECT * FROM _metric_tmp")
-                ctx.con.unregister("_metric_tmp")
+        out.metrics.update(tables)
     return out
