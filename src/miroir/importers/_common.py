@@ -9,10 +9,10 @@ bad values come back as missing and the caller reports them.
 from __future__ import annotations
 
 import io
-import warnings
 import re
 import tomllib
 import unicodedata
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
