@@ -31,7 +31,12 @@ fmt: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/pip install -q -e ".[bench]"
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python bench/language_accuracy.py --split both
+	$(BIN)/python bench/language_speed.py
+	$(BIN)/python bench/ingest_speed.py
+	$(BIN)/python bench/lenses_crm.py timing --scale 25
+	$(BIN)/python bench/lenses_conv.py perf --scale 25
+	$(BIN)/python bench/report_bench.py
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache .mypy_cache .ruff_cache

@@ -69,7 +69,32 @@ def _label_cols_sql() -> str:
     )
 
 
+# one-entry caches: the four conversation lenses of one diagnosis share the turn table and the
+# deal mentions instead of rebuilding them; the key includes the row counts of the tables read,
+# so a changed store is reloaded
+_CACHE: dict[str, tuple[tuple[object, ...], Any]] = {}
+
+
+def _fingerprint(ctx: LensContext) -> tuple[object, ...]:
+    row = ctx.con.execute("""SELECT (SELECT count(*) FROM utterances), (SELECT count(*) FROM annotations),
+                                    (SELECT count(*) FROM conversations), (SELECT count(*) FROM deals),
+                                    (SELECT count(*) FROM people),
+                                    (SELECT max(engine_version) FROM annotations)""").fetchone()
+    return (id(ctx.con), ctx.config.fiscal_year_start_month, *(row or ()))
+
+
 def load_conv(ctx: LensContext) -> ConvData:
+    key = _fingerprint(ctx)
+    hit = _CACHE.get("conv")
+    if hit is not None and hit[0] == key:
+        return hit[1]  # type: ignore[no-any-return]
+    data = _load_conv(ctx)
+    _CACHE["conv"] = (key, data)
+    _CACHE.pop("mentions", None)
+    return data
+
+
+def _load_conv(ctx: LensContext) -> ConvData:
     con = ctx.con
     turns = con.execute(f"""
         SELECT u.conversation_id, u.turn, u.speaker, u.person_id,
@@ -217,6 +242,17 @@ class _PhraseIndex:
 
 
 def deal_mentions(ctx: LensContext, data: ConvData) -> pd.DataFrame:
+    """Deals mentioned in review turns (cached with the turn table, see ``_deal_mentions``)."""
+    key = (_fingerprint(ctx), id(data))
+    hit = _CACHE.get("mentions")
+    if hit is not None and hit[0] == key:
+        return hit[1]  # type: ignore[no-any-return]
+    m = _deal_mentions(ctx, data)
+    _CACHE["mentions"] = (key, m)
+    return m
+
+
+def _deal_mentions(ctx: LensContext, data: ConvData) -> pd.DataFrame:
     """Deals mentioned in review turns: one row per (conversation_id, turn, deal_id).
 
     A deal is found by its name or its account (case- and accent-insensitive, whole
