@@ -355,3 +355,15 @@ def synth(seed: int = 0, lang: str = "en", *, manager: dict[str, dict[str, float
 def findings_of(lens, con: duckdb.DuckDBPyConnection, kind: str | None = None):  # type: ignore[no-untyped-def]
     res = lens.run(ctx_of(con))
     return [f for f in res.findings if kind is None or f.kind == kind], res
+
+
+def test_cache_never_shared_between_same_size_stores() -> None:
+    org = Org(people=[("Claire", "manager", "Sud", None)])
+    a = build_store(org, [Conv("R1", "pipeline_review", D0, [Turn("Claire", "manager", "Vite !", ("pressure",))])])
+    da = load_conv(ctx_of(a))
+    assert bool(da.turns["l_pressure"].iloc[0])
+    a.close()
+    b = build_store(org, [Conv("R1", "pipeline_review", D0, [Turn("Claire", "manager", "Vite !", ())])])
+    db = load_conv(ctx_of(b))
+    assert not bool(db.turns["l_pressure"].iloc[0])
+    assert load_conv(ctx_of(b)) is db  # same store, same content: reused

@@ -76,11 +76,15 @@ _CACHE: dict[str, tuple[tuple[object, ...], Any]] = {}
 
 
 def _fingerprint(ctx: LensContext) -> tuple[object, ...]:
-    row = ctx.con.execute("""SELECT (SELECT count(*) FROM utterances), (SELECT count(*) FROM annotations),
-                                    (SELECT count(*) FROM conversations), (SELECT count(*) FROM deals),
-                                    (SELECT count(*) FROM people),
-                                    (SELECT max(engine_version) FROM annotations)""").fetchone()
-    return (id(ctx.con), ctx.config.fiscal_year_start_month, *(row or ()))
+    """Content hash of what the conversation lenses read (not the connection's identity:
+    two stores of the same size must never share a cache entry)."""
+    row = ctx.con.execute("""SELECT
+        (SELECT sum(hash(conversation_id, turn, speaker, person_id, role, start_s, end_s, text)) FROM utterances),
+        (SELECT sum(hash(conversation_id, turn, labels, spans, engine_version)) FROM annotations),
+        (SELECT sum(hash(conversation_id, kind, started_at, deal_ids)) FROM conversations),
+        (SELECT sum(hash(deal_id, name, account, owner, team, amount, stage, status)) FROM deals),
+        (SELECT sum(hash(person_id, name, role, team)) FROM people)""").fetchall()  # fully fetched: no open result
+    return (ctx.config.fiscal_year_start_month, *(row[0] if row else ()))
 
 
 def load_conv(ctx: LensContext) -> ConvData:

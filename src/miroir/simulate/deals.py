@@ -20,6 +20,10 @@ ELEMENTS = ("pain", "budget", "decision_maker", "decision_process", "decision_cr
 EL = {e: i for i, e in enumerate(ELEMENTS)}
 NA = -(10**6)  # "never reached" marker for stage entry days
 STAGE_DUR_MEAN = np.array([12.0, 18.0, 20.0, 16.0])
+# plants whose dynamic lives in customer calls, and the share of deals their scope records
+CALL_PLANTS = ("pressure_on_customers", "clarification_debt", "low_discovery", "decision_signal_gap",
+               "single_threaded_deals")
+PLANTED_RECORDING = 0.3
 COMP_EVENT_DAY = day_of(__import__("datetime").date(2025, 1, 6))  # the compensation-plan change
 
 
@@ -339,9 +343,16 @@ def generate_deals(org: Org, rng: np.random.Generator, scale: float, names: dict
     commit &= commit_day > entry[:, 0]
 
     # --- conversations: which deals have recorded customer calls --------------
+    # Recording coverage is uneven, as where a call recorder is adopted rep by rep: most reps record a
+    # few deals, while the reps of a scope where a customer-call dynamic is planted record their calls
+    # routinely (PLANTED_RECORDING of their deals): a dynamic that lives in customer calls is only there
+    # to be found where those calls are recorded (ground_truth.json gives the coverage).
     eligible = (created >= -14) & (created <= TODAY_DAY - 5)
     p_rec = min(0.9, (340 * scale / 2.75) / max(1, eligible.sum()))
-    recorded = eligible & (rng.random(n) < p_rec)
+    routine = np.zeros(R, dtype=bool)
+    for kind in CALL_PLANTS:
+        routine |= rep_mask(kind)
+    recorded = eligible & (rng.random(n) < np.where(routine[owner], max(p_rec, PLANTED_RECORDING), p_rec))
 
     acc_pool = _accounts(rng, names, org.lang, max(40, n))
     distinct = len(set(acc_pool))
