@@ -43,10 +43,10 @@ class LensContext:
 
     def count(self, table: str) -> int:
         try:
-            row = self.con.execute(f"SELECT count(*) FROM {table}").fetchone()
+            rows = self.con.execute(f"SELECT count(*) FROM {table}").fetchall()  # fetchall: no open result
         except duckdb.Error:
             return 0
-        return int(row[0]) if row else 0
+        return int(rows[0][0]) if rows else 0
 
 
 @dataclass

@@ -89,7 +89,7 @@ PLANT_PARAMS: dict[str, dict[str, object]] = {
     "late_period_concentration": {"share_moved_to_last_2_weeks": 0.55},
     "results_concentration": {"whale_share": 0.07, "whale_multiplier": "6-10x", "hero_rep_win_boost_logit": 1.2},
     "close_date_slippage": {"p_push": 0.85, "extra_pushes_poisson": 1.4, "baseline_p_push": 0.25},
-    "recurring_review_deals": {"share_stuck": 0.12, "stuck_days": "60-120", "forced_in_reviews": True},
+    "recurring_review_deals": {"share_stuck": 0.25, "stuck_days": "60-120", "forced_in_reviews": True},
     "stalled_deals": {"share_stalled": 0.35, "extra_stage_days": "120-260"},
     "period_end_discounting": {"extra_discount_pts": "9-15", "window_days": 21},
     "period_end_pull_in": {"p_pull_in": 0.7, "window": "wins due in the first 35 days of a quarter"},

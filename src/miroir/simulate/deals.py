@@ -201,7 +201,7 @@ def generate_deals(org: Org, rng: np.random.Generator, scale: float, names: dict
     stall_stage = rng.integers(1, 3, n)
     dur[np.arange(n), stall_stage] += np.where(stalled, rng.uniform(120, 260, n), 0.0)
     rec_team = rep_mask("recurring_review_deals")[owner]
-    recurring = rec_team & (rng.random(n) < 0.12) & ~stalled
+    recurring = rec_team & (rng.random(n) < 0.25) & ~stalled
     stuck_extra = np.where(recurring, rng.uniform(60, 120, n), 0.0)
     dur[:, 2] += stuck_extra
     cu = rep_mask("commit_unreliable")[owner]
