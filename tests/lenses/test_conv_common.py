@@ -293,6 +293,7 @@ def synth(seed: int = 0, lang: str = "en", *, manager: dict[str, dict[str, float
           rep_in_call: dict[str, dict[str, float]] | None = None,
           customer: dict[str, dict[str, float]] | None = None,
           won_customer: dict[str, float] | None = None,
+          won_rep: dict[str, float] | None = None,
           verbosity: dict[str, int] | None = None,
           inverse_attention: tuple[str, ...] = (), recurring: tuple[str, ...] = (),
           reviews: int = 12, calls_per_rep: int = 12,
@@ -330,7 +331,7 @@ def synth(seed: int = 0, lang: str = "en", *, manager: dict[str, dict[str, float
             convs.append(Conv(f"R-{team}-{w:02d}", "pipeline_review", D0 + dt.timedelta(days=7 * w), turns,
                               lang=lang))
         for r in reps:
-            cp = {**base_rep_call, **(rep_in_call or {}).get(r, {})}
+            cp0 = {**base_rep_call, **(rep_in_call or {}).get(r, {})}
             for k in range(calls_per_rep):
                 did = f"D-{r}-{k:02d}"
                 won = k % 2 == 0
@@ -338,6 +339,7 @@ def synth(seed: int = 0, lang: str = "en", *, manager: dict[str, dict[str, float
                                   "team": team, "amount": 1000.0 * (k + 1), "stage": "Negotiation",
                                   "status": "won" if won else "lost", "forecast_category": "commit"})
                 voices = (customer_voices or {}).get(r, 2)
+                cp = {**cp0, **((won_rep or {}) if won else {})}
                 cu = {**base_cust, **(customer or {}).get(r, {}), **((won_customer or {}) if won else {})}
                 turns = []
                 for i in range(4):

@@ -67,7 +67,7 @@ def test_single_threaded_found_at_rep() -> None:
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_decision_signal_gap_found_at_org(lang: str) -> None:
-    org, convs = h.synth(32, lang, won_customer={"decision_criteria": 0.5})
+    org, convs = h.synth(32, lang, won_rep={"decision_criteria": 0.5})
     con = h.build_store(org, convs)
     found, res = h.findings_of(CustomersLens(), con, "decision_signal_gap")
     assert [(f.scope.level, f.scope.id) for f in found] == [("org", "org")]

@@ -47,8 +47,14 @@ def test_whole_diagnosis_with_sockets_blocked(tmp_path: Path, no_network: list[s
     assert (tmp_path / "out" / "report.html").exists()
     assert res.doc["lenses_run"], "the diagnosis ran no lens"
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
-    for attr in ('src="http', "src='http", 'href="http', "@import url(http", "fetch(", "XMLHttpRequest"):
-        assert attr not in html, f"report references a remote resource: {attr}"
+    # no element that loads a resource from a host (links inside the vendored chart library's strings are
+    # not requests; tests/report/test_browser.py also blocks and records every request in Chromium)
+    import re
+
+    remote = re.findall(r"<(?:script|link|img|iframe|source|video|audio|embed|object)\b[^>]*\b(?:src|href|data)"
+                        r"\s*=\s*[\"']?(?:https?:)?//", html, flags=re.I)
+    assert not remote, f"report loads remote resources: {remote[:3]}"
+    assert not re.search(r"@import\s+url\(\s*[\"']?(?:https?:)?//", html, flags=re.I)
 
 
 def test_purge_removes_store(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, ClassVar
 
 import numpy as np
@@ -67,8 +68,9 @@ class CustomersLens(Lens):
         res = LensResult(params=dict(p), methods=[
             "Customer voices per deal = distinct customer speaker labels (case- and accent-insensitive) across "
             "the deal's customer calls.",
-            "Won vs lost: share of closed deals whose calls explored each decision element (a rep question "
-            "carrying the element, or the customer's answer right after a rep question), "
+            "Won vs lost: share of closed deals whose calls explored each decision element (the rep asked about "
+            "it: the element's evidence lies inside a question sentence of a rep turn that is not a next-step "
+            "proposal), "
             "difference with Newcombe hybrid score 95% interval, pooled z-test, Benjamini-Hochberg over the "
             "seven elements.",
             "Single-threaded share: Welch t on per-deal 0/1 indicators, scope vs rest of organisation.",
@@ -154,15 +156,12 @@ class CustomersLens(Lens):
     def _signals(self, ctx: LensContext, ct: pd.DataFrame, calls: pd.DataFrame, deals: pd.DataFrame,
                  p: dict[str, Any], res: LensResult) -> None:
         lab = [f"l_{e}" for e in DECISION_ELEMENTS]
-        # explored *with the customer*: a rep question about the element (asking, not telling), or the
-        # customer's answer right after one; an element merely mentioned somewhere in a call does not count
-        t = ct.sort_values(["conversation_id", "turn"])
-        rep_q = (t["role"] == "rep") & t["l_question"]
-        prev_q = rep_q.groupby(t["conversation_id"]).shift(1, fill_value=False).astype(bool)
-        keep = (rep_q | ((t["role"] == "customer") & prev_q)).to_numpy()
-        asked = t[lab].astype(bool) & keep[:, None]
-        conv_el = asked.groupby(t["conversation_id"]).any().reset_index()
-        ex = calls.merge(conv_el, on="conversation_id", how="left").fillna(False).groupby("deal_id")[lab].any()
+        # explored *with the customer*: the rep asked about the element, i.e. the element's evidence lies
+        # inside a question the rep asked that is not a next-step proposal ("shall we book a demo with
+        # procurement?"). An element merely mentioned in a pitch, an answer or a proposal does not count.
+        asked = _asked_elements(ctx, ct)
+        ex = (calls.merge(asked, on="conversation_id", how="left").fillna(False).groupby("deal_id")[lab].any()
+              if not asked.empty else pd.DataFrame(columns=lab, dtype=bool))
         d = deals.set_index("deal_id")[["status", "amount", "team", "owner"]].join(ex, how="inner")
         closed = d[d["status"].isin(["won", "lost"])]
         won, lost = closed[closed["status"] == "won"], closed[closed["status"] == "lost"]
@@ -228,6 +227,56 @@ class CustomersLens(Lens):
             {"min_closed_each": p["min_closed_each"], "min_signal_gap": p["min_signal_gap"], "alpha": p["alpha"],
              "elements": list(hits["element"]), "q_value": float(top["q_bh"])},
             value_at_stake=float(lost_without["amount"].sum())))
+
+
+def _asked_elements(ctx: LensContext, ct: pd.DataFrame) -> pd.DataFrame:
+    """Per customer call, which decision elements a rep asked about (one row per call, bool ``l_<e>``).
+
+    From the engine's evidence spans: an element counts when one of its spans lies inside a ``question``
+    span of a rep turn, and that question is not a next-step proposal (its span holds no ``next_step``
+    evidence)."""
+    lab = [f"l_{e}" for e in DECISION_ELEMENTS]
+    cand = ct[(ct["role"] == "rep") & ct["l_question"] & ct[lab].any(axis=1)][["conversation_id", "turn"]]
+    if cand.empty:
+        return pd.DataFrame(columns=["conversation_id", *lab])
+    ctx.con.register("_asked_cands", cand)
+    try:
+        rows = ctx.con.execute("""SELECT a.conversation_id, a.turn, a.spans FROM _asked_cands c
+                                  JOIN annotations a ON a.conversation_id = c.conversation_id AND a.turn = c.turn
+                               """).fetchall()
+    finally:
+        ctx.con.unregister("_asked_cands")
+    out: dict[str, set[str]] = {}
+    for cid, _turn, raw in rows:
+        spans = _spans(raw)
+        questions = [q for q in spans.get("question", [])
+                     if not any(_inside(n, q) for n in spans.get("next_step", []))]
+        for e in DECISION_ELEMENTS:
+            if any(_inside(s, q) for s in spans.get(e, []) for q in questions):
+                out.setdefault(str(cid), set()).add(e)
+    return pd.DataFrame([{"conversation_id": cid, **{f"l_{e}": e in els for e in DECISION_ELEMENTS}}
+                         for cid, els in out.items()], columns=["conversation_id", *lab])
+
+
+def _spans(raw: object) -> dict[str, list[tuple[int, int]]]:
+    if not isinstance(raw, str) or not raw:
+        return {}
+    try:
+        doc = json.loads(raw)
+    except ValueError:
+        return {}
+    out: dict[str, list[tuple[int, int]]] = {}
+    for k, v in (doc.items() if isinstance(doc, dict) else ()):
+        for se in v or ():
+            try:
+                out.setdefault(str(k), []).append((int(se[0]), int(se[1])))
+            except (TypeError, ValueError, IndexError):
+                continue
+    return out
+
+
+def _inside(span: tuple[int, int], outer: tuple[int, int]) -> bool:
+    return outer[0] <= span[0] and span[1] <= outer[1]
 
 
 def _customer_topics(ct: pd.DataFrame) -> pd.DataFrame:

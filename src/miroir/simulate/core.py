@@ -105,7 +105,7 @@ PLANT_PARAMS: dict[str, dict[str, object]] = {
     "manager_dominance": {"monologues": True, "status_questions_share": 0.95},
     "attention_mismatch": {"attention": "inverse to value and stage"},
     "decision_signal_gap": {"elements": ["decision_maker", "decision_process", "decision_criteria"],
-                            "win_logit_per_element": [1.6, 1.6, 0.9]},
+                            "win_logit_per_element": [2.4, 2.4, 1.2]},
     "single_threaded_deals": {"customer_voices_per_deal": 1, "baseline": "2-4"},
     "fragile_deal": {"drivers": ["pushes", "stage age (stall)", "single-threading", "clarification debt",
                                  "pressure on customer"],

@@ -24,6 +24,9 @@ STAGE_DUR_MEAN = np.array([12.0, 18.0, 20.0, 16.0])
 CALL_PLANTS = ("pressure_on_customers", "clarification_debt", "low_discovery", "decision_signal_gap",
                "single_threaded_deals")
 PLANTED_RECORDING = 0.3
+GAMING_QUOTA_FACTOR = 0.6  # quota_timing_gaming: the rep's quota, as a share of the value they usually win
+GAMING_WINDOW_DAYS = 60  # ... once reached, the wins due in the last two months of the quarter are parked
+GAMING_P_SHIFT = 0.9  # ... each with this probability (the customer agrees to sign a few days later)
 COMP_EVENT_DAY = day_of(__import__("datetime").date(2025, 1, 6))  # the compensation-plan change
 
 
@@ -185,9 +188,9 @@ def generate_deals(org: Org, rng: np.random.Generator, scale: float, names: dict
     logit = -0.3 + np.where(rep_mask("fragile_deal")[owner], 0.4, 0.9) * quality
     logit = logit + np.where(hero[owner], 1.2, 0.0)
     ex = explored.astype(float)
-    logit = logit + np.where(gap, 1.6 * (ex[:, EL["decision_maker"]] - 0.5)
-                             + 1.6 * (ex[:, EL["decision_process"]] - 0.5)
-                             + 0.9 * (ex[:, EL["decision_criteria"]] - 0.5), 0.0)
+    logit = logit + np.where(gap, 2.4 * (ex[:, EL["decision_maker"]] - 0.5)
+                             + 2.4 * (ex[:, EL["decision_process"]] - 0.5)
+                             + 1.2 * (ex[:, EL["decision_criteria"]] - 0.5), 0.0)
     push_rate = np.array([r.rep.push_rate if r.rep else 0.25 for r in org.reps])[owner]
     slip_rep = push_rate > 0.5
     n_push = np.where(rng.random(n) < push_rate, 1 + rng.poisson(np.where(slip_rep, 1.4, 0.1)), 0) + extra_push
@@ -245,7 +248,10 @@ def generate_deals(org: Org, rng: np.random.Generator, scale: float, names: dict
     nxt = snap_fwd(quarter_end(end) + 1 + rng.integers(0, 6, n))
     end = np.where(sb, nxt, end)
 
-    # gaming: once the quota is reached, further wins are parked in the next quarter
+    # gaming: a rep whose quota is within easy reach (GAMING_QUOTA_FACTOR of the value they usually win,
+    # so they reach it in most quarters) parks, once it is reached, the wins due in the quarter's last
+    # GAMING_WINDOW_DAYS in the first days of the next quarter (with probability GAMING_P_SHIFT: the
+    # customer agrees to sign a few days later). Parked wins count toward the next quarter's attainment.
     qidx = quarter_index(end)
     quota: dict[tuple[int, int], float] = {}
     gaming_push_from = np.full(n, NA, dtype=np.int64)
@@ -257,7 +263,7 @@ def generate_deals(org: Org, rng: np.random.Generator, scale: float, names: dict
     for r in range(R):
         mine = (owner == r) & won & full_q
         mean_q = won_value[mine].sum() / max(1, q_hi - q_lo)
-        factor = 0.8 if gaming[r] else float(rng.uniform(0.95, 1.08))
+        factor = GAMING_QUOTA_FACTOR if gaming[r] else float(rng.uniform(0.95, 1.08))
         for q in range(q_lo, q_hi + 1):
             quota[(r, q)] = float(max(5000.0, np.round(mean_q * factor, -3)))
         if not gaming[r]:
@@ -270,6 +276,8 @@ def generate_deals(org: Org, rng: np.random.Generator, scale: float, names: dict
             for i in over:
                 old = int(end[i])
                 qend = int(quarter_end(old))
+                if qend - old >= GAMING_WINDOW_DAYS or rng.random() >= GAMING_P_SHIFT:
+                    continue
                 gaming_push_from[i] = old
                 end[i] = int(snap_fwd(np.array(qend + 1 + rng.integers(0, 8))))
                 shifts += 1

@@ -108,7 +108,7 @@ def customer_call(comp: Composer, rng: np.random.Generator, rep: Speaker, custom
             s.append((who, comp.say(f"tell_{el}", ctx)))
             if open_q and rng.random() < 0.5:  # open questions get longer answers
                 s[-1] = (who, s[-1][1] + " " + comp.say("elaborate", ctx, noisy=False))
-        if rng.random() < 0.35 * discovery and comp.has(f"clarify_{el}"):
+        if rng.random() < 0.8 * discovery and comp.has(f"clarify_{el}"):  # exploring = asking, then checking
             s.append((rep, comp.say(f"clarify_{el}", ctx)))
             s.append((who, comp.say("confirm", ctx)))
         elif rng.random() < 0.4:
