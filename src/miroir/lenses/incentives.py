@@ -42,6 +42,21 @@ def _did(a: tuple[float, float], b: tuple[float, float]) -> Interval:
                     0, p, 0.0)
 
 
+EXACT_MAX_N = 400  # below this many units, p-values of the early-wins index are exact
+
+
+def _poisson_binomial_two_sided(k: int, pr: np.ndarray) -> float:
+    """Exact two-sided p-value (twice the smaller tail, capped at 1) of k successes among
+    independent units with success probabilities ``pr``."""
+    dist = np.zeros(len(pr) + 1)
+    dist[0] = 1.0
+    for j, q in enumerate(pr):
+        dist[1:j + 2] = dist[1:j + 2] * (1 - q) + dist[:j + 1] * q
+        dist[0] *= 1 - q
+    lower, upper = float(dist[:k + 1].sum()), float(dist[k:].sum())
+    return min(1.0, 2 * min(lower, upper))
+
+
 def _oe_score(early: np.ndarray, e0: np.ndarray, ratio0: float) -> Interval:
     """Observed / expected early wins, each unit early with probability ``ratio0 * e0``
     under the null: score test with the Poisson-binomial variance (not the observed
@@ -54,12 +69,16 @@ def _oe_score(early: np.ndarray, e0: np.ndarray, ratio0: float) -> Interval:
     k = float(np.sum(early))
     pr = np.clip(ratio0 * e0, 1e-9, 1 - 1e-9)
     var0 = float(np.sum(pr * (1 - pr)))
-    z = (k - float(pr.sum())) / np.sqrt(var0) if var0 > 0 else 0.0
-    p = float(2 * sps.norm.sf(abs(z)))
+    if n <= EXACT_MAX_N:  # small samples: exact Poisson-binomial tails (the normal approximation is too kind)
+        p = _poisson_binomial_two_sided(int(round(k)), pr)
+    else:
+        z = (k - float(pr.sum())) / np.sqrt(var0) if var0 > 0 else 0.0
+        p = float(2 * sps.norm.sf(abs(z)))
     r = k / exp
     se = np.sqrt(max(float(np.sum(e0 * (1 - e0))) * max(r, 1e-9), 1e-12)) / exp
     return Interval(r, max(r - 1.96 * se, 0.0), r + 1.96 * se,
-                    "observed/expected early wins, score test (Poisson-binomial variance)", n, p, ratio0)
+                    "observed/expected early wins, Poisson-binomial test (exact for small n)", n, p,
+                    ratio0)
 
 
 class IncentivesLens(Lens):
@@ -77,7 +96,7 @@ class IncentivesLens(Lens):
         "pullin_min_n_rep": 15,
         "pullin_min_n_team": 40,
         "gaming_material_index": 2.0,      # wins deferred to the next period's start >= 2x a steady pace
-        "gaming_min_n_rep": 10,
+        "gaming_min_n_rep": 8,           # units (wins after the crossing + early next-period wins); exact test
         "gaming_min_n_team": 20,
         "early_bdays": 10,                 # "first days of the next period"
         "sandbag_material_bias": 0.15,
@@ -397,7 +416,8 @@ class IncentivesLens(Lens):
             "(accelerator_at x quota, default 1.0), the wins after the crossing day in the period and the wins in "
             f"the first {n_early} business days of the next period; deferral index = early wins / their expected "
             "number if wins kept a uniform pace (expected share = early days / (business days left after the "
-            "crossing + early days)), score test with the Poisson-binomial variance; bunching of attainment just above vs just below the "
+            "crossing + early days)), Poisson-binomial test (exact p-value up to {EXACT_MAX_N} units, score test "
+            "above); bunching of attainment just above vs just below the "
             "threshold (binomial test) in the metric table.")
         if x.empty:
             res.observations.append(_crm.observation(
