@@ -20,30 +20,9 @@ import pytest
 
 GOLD_DIR = Path(__file__).resolve().parent
 
-LABELS: tuple[str, ...] = (
-    "question",
-    "open_question",
-    "hedge",
-    "assumption",
-    "clarification",
-    "pressure",
-    "defensive",
-    "exploratory",
-    "next_step",
-    "pain",
-    "budget",
-    "decision_maker",
-    "decision_process",
-    "decision_criteria",
-    "timeline",
-    "competition",
-)
-ROLES = frozenset({"rep", "manager", "customer", "director", "other"})
-CONTEXTS = frozenset({"customer_call", "pipeline_review", "forecast_call"})
-LANGS: tuple[str, ...] = ("en", "fr")
+from goldspec import CONTEXTS, LABELS, LANGS, OPTIONAL_KEYS, REQUIRED_KEYS, ROLES  # noqa: E402
+
 SPLITS: tuple[str, ...] = ("dev", "heldout")
-REQUIRED_KEYS = frozenset({"id", "text", "lang", "role", "context", "labels"})
-OPTIONAL_KEYS = frozenset({"rationale"})
 
 MIN_UTTERANCES_PER_LANG = 300
 MIN_POSITIVES_PER_LABEL_PER_LANG = 15
