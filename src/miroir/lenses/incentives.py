@@ -416,7 +416,7 @@ class IncentivesLens(Lens):
             "(accelerator_at x quota, default 1.0), the wins after the crossing day in the period and the wins in "
             f"the first {n_early} business days of the next period; deferral index = early wins / their expected "
             "number if wins kept a uniform pace (expected share = early days / (business days left after the "
-            "crossing + early days)), Poisson-binomial test (exact p-value up to {EXACT_MAX_N} units, score test "
+            f"crossing + early days)), Poisson-binomial test (exact p-value up to {EXACT_MAX_N} units, score test "
             "above); bunching of attainment just above vs just below the "
             "threshold (binomial test) in the metric table.")
         if x.empty:

@@ -27,6 +27,8 @@ PLANTED_RECORDING = 0.3
 GAMING_QUOTA_FACTOR = 0.6  # quota_timing_gaming: the rep's quota, as a share of the value they usually win
 GAMING_WINDOW_DAYS = 60  # ... once reached, the wins due in the last two months of the quarter are parked
 GAMING_P_SHIFT = 0.9  # ... each with this probability (the customer agrees to sign a few days later)
+CONC_WHALE_P_HERO = 0.3  # results_concentration: share of the hero's deals that are whales (6-10x value)
+CONC_WHALE_P = 0.07  # ... and of the team-mates' deals
 COMP_EVENT_DAY = day_of(__import__("datetime").date(2025, 1, 6))  # the compensation-plan change
 
 
@@ -148,7 +150,9 @@ def generate_deals(org: Org, rng: np.random.Generator, scale: float, names: dict
     quality = rng.normal(0, 1, n)
     list_amount = np.round(np.exp(rng.normal(np.log(24000), 0.5, n)), -2)
     in_conc = conc[owner]
-    whale = in_conc & (rng.random(n) < 0.07)
+    # results_concentration: the team's results hang on its hero, who holds the big accounts (whales,
+    # CONC_WHALE_P_HERO of the hero's deals, CONC_WHALE_P of the team-mates'), while the others' deals shrink
+    whale = in_conc & (rng.random(n) < np.where(hero[owner], CONC_WHALE_P_HERO, CONC_WHALE_P))
     list_amount = np.where(whale, np.round(list_amount * rng.uniform(6, 10, n), -3), list_amount)
     list_amount = np.where(in_conc & ~whale & ~hero[owner], np.round(list_amount * 0.6, -2), list_amount)
     initial_amount = np.round(list_amount * rng.uniform(0.75, 1.25, n), -2)
