@@ -582,7 +582,7 @@ def resolve_rep_team(per_row: pd.DataFrame, value: str, *, direction: int, min_e
         members = [r for r, tm in rep_team.items() if tm == t.id and r in reps_x]
         lean = [r for r in members if direction * reps_x[r].diff >= min_effect]
         if members and len(lean) / len(members) >= team_share and _beyond_top_rep(dd, value, t.id, direction,
-                                                                                  alpha, reps_x):
+                                                                                  alpha, reps_x, min_effect):
             t.members = sorted(members)
             team_hits.append(t)
     covered = {t.id for t in team_hits}
@@ -593,9 +593,11 @@ def resolve_rep_team(per_row: pd.DataFrame, value: str, *, direction: int, min_e
 
 
 def _beyond_top_rep(d: pd.DataFrame, value: str, team: str, direction: int, alpha: float,
-                    reps_x: dict[str, Tested]) -> bool:
+                    reps_x: dict[str, Tested], min_effect: float = 0.0) -> bool:
     """A team effect must not be one rep's: without the team's most extreme rep, the rest of
-    the team still differs from the organisation outside the team in the same direction."""
+    the team still differs from the organisation outside the team in the same direction,
+    significantly and by at least ``min_effect`` (a single planted rep leaves the rest of a
+    team at the organisation's level; a team-wide behaviour does not)."""
     mine = d[d["team"] == team]
     if mine["rep"].nunique() < 2:
         return False
@@ -607,7 +609,7 @@ def _beyond_top_rep(d: pd.DataFrame, value: str, team: str, direction: int, alph
     if row.empty:
         return False
     diff, pv = float(row["diff"].iloc[0]), float(row["p"].iloc[0])
-    return direction * diff > 0 and pv / 2 < alpha
+    return direction * diff >= max(min_effect, 1e-12) and pv / 2 < alpha
 
 
 def tested_table(ts: list[Tested], value: str) -> pd.DataFrame:

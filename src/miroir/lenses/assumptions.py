@@ -76,7 +76,8 @@ class AssumptionsLens(Lens):
             "Clarification debt: a deal that reached an advanced stage (or a commit call) with at least one "
             "linked customer call, where the decision maker or the decision process never came up in those "
             "calls (any speaker).",
-            "Discovery depth per customer call: share of the rep's turns that are questions, open questions, "
+            "Discovery depth per customer call: share of the rep's turns (other than pressure turns) that are "
+            "questions, open questions, "
             "rep share of words, longest rep run of consecutive turns, customer's longest run.",
             f"Comparisons: {WELCH_METHOD}.",
             BH_SENTENCE,
@@ -95,7 +96,9 @@ class AssumptionsLens(Lens):
             return
         dec = rt[[f"l_{e}" for e in DECISION_ELEMENTS]].any(axis=1)
         rep = rt["role"] == "rep"
-        t = rt.assign(unverified=rep & rt["l_assumption"], sourced=rep & dec & ~rt["l_assumption"],
+        # a claim about the customer's decision: a rep turn carrying a decision element; unverified when
+        # it is also an `assumption` (rep turns about other things, e.g. scheduling, are not claims)
+        t = rt.assign(unverified=rep & dec & rt["l_assumption"], sourced=rep & dec & ~rt["l_assumption"],
                       clar=rt["l_clarification"])
         per = t.groupby("conversation_id").agg(unverified=("unverified", "sum"), sourced=("sourced", "sum"),
                                                 clarifications=("clar", "sum"), turns=("turn", "size"))
@@ -317,7 +320,10 @@ def discovery_per_call(ct: pd.DataFrame) -> pd.DataFrame:
     run_id = new_run.cumsum()
     runs = t.assign(run=run_id).groupby(["conversation_id", "run", "role"], as_index=False)["words"].sum()
     longest = runs.pivot_table(index="conversation_id", columns="role", values="words", aggfunc="max")
-    g = t.assign(rep_q=rep & t["l_question"], rep_oq=rep & t["l_open_question"], rep_turn=rep,
+    # pressure turns (deadlines, expiring offers) are another behaviour, measured by the pressure lens: they
+    # leave the denominator of the question share, so pushing a customer does not read as less discovery
+    pushed = t.get("l_pressure", False) & ~t["l_question"]
+    g = t.assign(rep_q=rep & t["l_question"], rep_oq=rep & t["l_open_question"], rep_turn=rep & ~pushed,
                  rep_words=t["words"].where(rep, 0), cust_words=t["words"].where(cust, 0))
     per = g.groupby("conversation_id").agg(rep_turns=("rep_turn", "sum"), questions=("rep_q", "sum"),
                                            open_questions=("rep_oq", "sum"), rep_words=("rep_words", "sum"),

@@ -70,7 +70,7 @@ class CustomersLens(Lens):
             "the deal's customer calls.",
             "Won vs lost: share of closed deals whose calls explored each decision element (the rep asked about "
             "it: the element's evidence lies inside a question sentence of a rep turn that is not a next-step "
-            "proposal), "
+            "proposal, or the customer's turn right after such a question carries it), "
             "difference with Newcombe hybrid score 95% interval, pooled z-test, Benjamini-Hochberg over the "
             "seven elements.",
             "Single-threaded share: Welch t on per-deal 0/1 indicators, scope vs rest of organisation.",
@@ -234,18 +234,19 @@ def _asked_elements(ctx: LensContext, ct: pd.DataFrame) -> pd.DataFrame:
 
     From the engine's evidence spans: an element counts when one of its spans lies inside a ``question``
     span of a rep turn, and that question is not a next-step proposal (its span holds no ``next_step``
-    evidence)."""
+    evidence); or when the customer's turn right after a rep question turn (not a next-step one) carries
+    the element."""
     lab = [f"l_{e}" for e in DECISION_ELEMENTS]
     cand = ct[(ct["role"] == "rep") & ct["l_question"] & ct[lab].any(axis=1)][["conversation_id", "turn"]]
-    if cand.empty:
-        return pd.DataFrame(columns=["conversation_id", *lab])
-    ctx.con.register("_asked_cands", cand)
-    try:
-        rows = ctx.con.execute("""SELECT a.conversation_id, a.turn, a.spans FROM _asked_cands c
-                                  JOIN annotations a ON a.conversation_id = c.conversation_id AND a.turn = c.turn
-                               """).fetchall()
-    finally:
-        ctx.con.unregister("_asked_cands")
+    rows: list[tuple[Any, ...]] = []
+    if not cand.empty:
+        ctx.con.register("_asked_cands", cand)
+        try:
+            rows = ctx.con.execute("""SELECT a.conversation_id, a.turn, a.spans FROM _asked_cands c
+                                      JOIN annotations a ON a.conversation_id = c.conversation_id AND a.turn = c.turn
+                                   """).fetchall()
+        finally:
+            ctx.con.unregister("_asked_cands")
     out: dict[str, set[str]] = {}
     for cid, _turn, raw in rows:
         spans = _spans(raw)
@@ -254,6 +255,19 @@ def _asked_elements(ctx: LensContext, ct: pd.DataFrame) -> pd.DataFrame:
         for e in DECISION_ELEMENTS:
             if any(_inside(s, q) for s in spans.get(e, []) for q in questions):
                 out.setdefault(str(cid), set()).add(e)
+    # ... or the customer's answer to a rep question carries it: the turn right after a rep question turn
+    # that is not a next-step proposal, spoken by the customer (an element asked about in words the
+    # engine does not tie to the element is still explored when the customer answers about it)
+    t = ct.sort_values(["conversation_id", "turn"])
+    prev_q = (t["role"].shift() == "rep") & t["l_question"].shift(fill_value=False).astype(bool)
+    if "l_next_step" in t:
+        prev_q &= ~t["l_next_step"].shift(fill_value=False).astype(bool)
+    same = t["conversation_id"] == t["conversation_id"].shift()
+    answers = t[prev_q & same & (t["role"] == "customer")]
+    for r in answers[["conversation_id", *lab]].itertuples(index=False):
+        for e, hit in zip(DECISION_ELEMENTS, r[1:], strict=True):
+            if hit:
+                out.setdefault(str(r[0]), set()).add(e)
     return pd.DataFrame([{"conversation_id": cid, **{f"l_{e}": e in els for e in DECISION_ELEMENTS}}
                          for cid, els in out.items()], columns=["conversation_id", *lab])
 

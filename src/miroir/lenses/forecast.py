@@ -57,8 +57,9 @@ class ForecastLens(Lens):
         "late_min_n_team": 40,
         "top_rep_fraction": 0.2,         # "top people" = top 20% of reps of a group in a period
         "top_deal_fraction": 0.1,        # "top deals" = top 10% of a team's won deals in a period
-        "top_deal_expected_share": 0.30,  # their usual share of won value (lognormal deal sizes)
-        "concentration_material": 0.45,  # a finding needs the top deals to bring >= 45% of won value
+        # expected share of the top deals: same number of wins drawn from the other teams' won deals of
+        # the period (so the baseline follows the real deal-size distribution and team size)
+        "concentration_material": 0.10,  # a finding needs the top deals to bring >= 10 pts more than expected
         "concentration_min_periods": 4,
         "permutations": 200,
         "fdr_q": 0.05,
@@ -392,6 +393,7 @@ class ForecastLens(Lens):
         frac = float(p["top_rep_fraction"])
         rng = np.random.default_rng(p["seed"])
         rows = []
+        by_period = {period: g for period, g in won.groupby("period")}
         for (team, period), d in won.groupby(["team", "period"]):
             reps = d["owner"].unique()
             k = len(reps)
@@ -411,9 +413,17 @@ class ForecastLens(Lens):
             null_share = float(np.mean(sums[:, -top_k:].sum(axis=1) / total))
             k_deals = max(1, int(np.ceil(float(p["top_deal_fraction"]) * len(amounts))))
             top_deal = float(np.sort(amounts)[-k_deals:].sum() / total)
+            # expected share from the deal sizes of the rest of the organisation in the same period
+            others = by_period[period]
+            pool = others.loc[others["team"] != team, "amount"].to_numpy(float)
+            if len(pool) < 5:
+                pool = others["amount"].to_numpy(float)
+            draws = np.sort(rng.choice(pool, size=(B, len(amounts)), replace=True), axis=1)
+            expected_deal = float(np.mean(draws[:, -k_deals:].sum(axis=1) / np.maximum(draws.sum(axis=1), 1e-12)))
             rows.append({"team": team, "period": period, "reps": k, "won_value": total, "top_reps": top_k,
                          "top_rep_share": obs_share, "null_share": null_share,
                          "excess": obs_share - null_share, "top_deal_share": top_deal,
+                         "expected_top_deal_share": expected_deal, "top_deal_excess": top_deal - expected_deal,
                          "top_rep": by_rep.index[0]})
         if not rows:
             return
@@ -421,16 +431,17 @@ class ForecastLens(Lens):
         cv = t.groupby("team")["won_value"].agg(lambda s: s.std(ddof=1) / s.mean() if len(s) > 1 else np.nan)
         t["team_period_cv"] = t["team"].map(cv)
         res.metrics["concentration"] = t
-        p0 = float(p["top_deal_expected_share"])
         res.methods.append(
             f"Results concentration: share of a team's won value in a period from its top {p['top_deal_fraction']:.0%} "
-            f"of won deals (tested: t-interval across team-periods against {p0:.0%}, Welch against the other "
-            f"teams), and from its top {frac:.0%} of reps minus the share expected if the same deals were dealt at "
-            f"random among the same reps ({p['permutations']} permutations, metric table).")
-        exc = t["top_deal_share"].to_numpy(float)
+            "of won deals, minus the share expected for the same number of wins drawn from the other teams' won "
+            f"deals of that period ({p['permutations']} draws); tested: t-interval of that excess across "
+            "team-periods against 0, Welch against the other teams; and from its top "
+            f"{frac:.0%} of reps minus the share expected if the same deals were dealt at random among the same reps "
+            "(metric table).")
+        exc = t["top_deal_excess"].to_numpy(float)
 
         def one(mask: np.ndarray) -> Interval | None:
-            return t_interval(exc[mask], p0)
+            return t_interval(exc[mask], 0.0)
 
         def two(a: np.ndarray, b: np.ndarray) -> Interval | None:
             return welch_interval(exc[a], exc[b])
@@ -444,6 +455,7 @@ class ForecastLens(Lens):
         for hit in search.hits:
             sub = t[hit.mask]
             share = float(sub["top_deal_share"].mean())
+            p0 = float(sub["expected_top_deal_share"].mean())
             rep_share = float(sub["top_rep_share"].mean())
             base = float(sub["null_share"].mean())
             heroes = sub["top_rep"].value_counts().index[:3].tolist()
@@ -459,12 +471,12 @@ class ForecastLens(Lens):
                 title_fr=f"Les résultats tiennent à quelques affaires ({hit.id}) : les {p['top_deal_fraction']:.0%} "
                          f"plus grosses font {share:.0%}",
                 statement=(f"In {who_en}, the largest {p['top_deal_fraction']:.0%} of won deals brought {share:.0%} of "
-                           f"each period's won value on average (usual: about {p0:.0%}); the top {frac:.0%} of reps "
+                           f"each period's won value on average (expected from the other teams' deal sizes: {p0:.0%}); the top {frac:.0%} of reps "
                            f"brought {rep_share:.0%} (equal-reps expectation {base:.0%}); most often {', '.join(heroes)} "
                            f"({hit.n} team-periods)."),
                 statement_fr=(f"Dans {who_fr}, les {p['top_deal_fraction']:.0%} plus grosses affaires gagnées apportent en "
-                              f"moyenne {share:.0%} de la valeur gagnée de chaque période (habituellement environ "
-                              f"{p0:.0%}) ; les {frac:.0%} meilleurs commerciaux en apportent {rep_share:.0%} "
+                              f"moyenne {share:.0%} de la valeur gagnée de chaque période (attendu d'après les tailles d'affaires "
+                              f"des autres équipes : {p0:.0%}) ; les {frac:.0%} meilleurs commerciaux en apportent {rep_share:.0%} "
                               f"(attendu à productivité égale : {base:.0%}) ; le plus souvent {', '.join(heroes)} "
                               f"({hit.n} équipe-périodes)."),
                 question="What would the period look like without its few big deals and heroes, and what does the "
@@ -475,7 +487,7 @@ class ForecastLens(Lens):
                 LENS, "results_concentration", hit, _crm.metric("top_deal_share", share, p0, "share"), hit.own,
                 texts, ev, value=float((sub["top_deal_share"] * sub["won_value"]).sum()),
                 params={"top_deal_fraction": p["top_deal_fraction"], "top_rep_fraction": frac,
-                        "expected_share": p0, "material_share": mat, "fdr_q": p["fdr_q"]}))
+                        "expected_share": p0, "material_excess": mat, "fdr_q": p["fdr_q"]}))
         if not search.hits:
             obs = _crm.no_finding_observation(
                 LENS, "results_concentration", search, "share of won value from the top deals",
