@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UsageError
+from . import deals as deals_mod
 from .banks import load_bank
 from .conversations import Conversations, GutCandidate
 from .deals import COMP_EVENT_DAY, DealBook, generate_deals
@@ -87,13 +88,17 @@ PLANT_PARAMS: dict[str, dict[str, object]] = {
     "forecast_bias": {"bias": 0.35, "direction": "optimistic", "metric": "(F - A) / A of commit calls"},
     "commit_unreliable": {"p_commit_if_lost": 0.8, "baseline_p_commit_if_lost": 0.12},
     "late_period_concentration": {"share_moved_to_last_2_weeks": 0.55},
-    "results_concentration": {"whale_share": 0.07, "whale_multiplier": "6-10x", "hero_rep_win_boost_logit": 1.2},
+    "results_concentration": {"whale_share": {"hero": deals_mod.CONC_WHALE_P_HERO, "team-mates": deals_mod.CONC_WHALE_P},
+                              "whale_multiplier": "6-10x", "hero_rep_win_boost_logit": 1.2},
     "close_date_slippage": {"p_push": 0.85, "extra_pushes_poisson": 1.4, "baseline_p_push": 0.25},
     "recurring_review_deals": {"share_stuck": 0.25, "stuck_days": "60-120", "forced_in_reviews": True},
     "stalled_deals": {"share_stalled": 0.35, "extra_stage_days": "120-260"},
     "period_end_discounting": {"extra_discount_pts": "9-15", "window_days": 21},
     "period_end_pull_in": {"p_pull_in": 0.7, "window": "wins due in the first 35 days of a quarter"},
-    "quota_timing_gaming": {"quota_factor": 0.8, "rule": "wins after quota attainment move to next quarter"},
+    "quota_timing_gaming": {"quota_factor": deals_mod.GAMING_QUOTA_FACTOR, "window_days": deals_mod.GAMING_WINDOW_DAYS,
+                            "p_shift": deals_mod.GAMING_P_SHIFT,
+                            "rule": "once quota is reached, wins due in the quarter's last days are parked in the "
+                                    "next quarter's first days"},
     "sandbagging": {"bias": -0.30, "p_shift_last_3_weeks_wins": 0.65, "shift_to": "first 6 days of next quarter"},
     "pressure_in_reviews": {"pressure_turns_per_deal": 0.9, "ramp": "x0.3 at quarter start to x2 at end"},
     "pressure_on_customers": {"pressure_turns_per_call": "2-3", "baseline_p_deal": 0.04},
