@@ -118,3 +118,28 @@ def test_healthy_org_no_assumption_findings(seed: int) -> None:
     con = h.build_store(org, convs)
     found, _ = h.findings_of(AssumptionsLens(), con)
     assert found == []
+
+
+def test_pressure_turns_leave_the_question_share_and_claims_need_a_decision_element() -> None:
+    org = h.Org(people=[("Claire", "manager", "Sud", None), ("Hugo", "rep", "Sud", "Claire")],
+                deals=[{"deal_id": "D1", "owner": "Hugo", "team": "Sud"}])
+    review = h.Conv("R1", "pipeline_review", h.D0, [
+        h.Turn("Claire", "manager", "Où en est Acme ?", ("question",)),
+        h.Turn("Hugo", "rep", "Ils ont eu une réorganisation, je vois le nouveau responsable vendredi.", ("assumption",)),
+        h.Turn("Hugo", "rep", "Je pense que le DAF est convaincu.", ("assumption", "decision_maker")),
+    ])
+    call = h.Conv("C1", "customer_call", h.D0, [
+        h.Turn("Hugo", "rep", "Qui d'autre participe à la décision ?", ("question", "open_question", "decision_maker")),
+        h.Turn("Ann", "customer", "Le DAF.", ("decision_maker",)),
+        h.Turn("Hugo", "rep", "Cette remise n'est valable que jusqu'à vendredi.", ("pressure",)),
+        h.Turn("Hugo", "rep", "Il faut signer avant la fin du mois, d'accord ?", ("pressure", "question")),
+        h.Turn("Hugo", "rep", "Je vous envoie la proposition.", ("next_step",)),
+    ], deal_ids="D1")
+    res = AssumptionsLens().run(h.ctx_of(h.build_store(org, [review, call])))
+    rc = res.metrics["review_claims"].set_index("conversation_id").loc["R1"]
+    # the scheduling turn carries no decision element: it is not a claim about the customer's decision
+    assert (rc["unverified"], rc["sourced"]) == (1, 0)
+    disc = res.metrics["discovery_per_call"].set_index("conversation_id").loc["C1"]
+    # 4 rep turns, one pure pressure turn leaves the denominator; the pressure question stays (it is a question)
+    assert (disc["rep_turns"], disc["questions"]) == (3, 2)
+    assert disc["rep_question_share"] == pytest.approx(2 / 3)

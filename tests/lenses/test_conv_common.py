@@ -369,3 +369,21 @@ def test_cache_never_shared_between_same_size_stores() -> None:
     db = load_conv(ctx_of(b))
     assert not bool(db.turns["l_pressure"].iloc[0])
     assert load_conv(ctx_of(b)) is db  # same store, same content: reused
+
+
+def test_team_not_reported_for_one_extreme_rep() -> None:
+    """A team whose other reps sit only slightly (below the materiality) off the rest is no team finding:
+    the one extreme rep is reported instead."""
+    rng = np.random.default_rng(1)
+    rows = []
+    for team, reps in (("A", ["a1", "a2", "a3", "a4"]), ("B", ["b1", "b2", "b3", "b4"])):
+        for r in reps:
+            for _ in range(40):
+                base = 0.1 + (0.04 if team == "A" else 0.0)  # a small, immaterial team difference
+                if r == "a1":
+                    base = 0.6
+                rows.append({"team": team, "rep": r, "v": base + rng.normal(0, 0.05)})
+    teams, reps, _ = resolve_rep_team(pd.DataFrame(rows), "v", direction=1, min_effect=0.1, alpha=0.05,
+                                      min_n_rep=10, min_n_team=20, team_share=0.25)
+    assert teams == []
+    assert [r.id for r in reps] == ["a1"]

@@ -81,3 +81,28 @@ def test_healthy_org_no_customer_findings(seed: int) -> None:
     con = h.build_store(org, convs)
     found, _ = h.findings_of(CustomersLens(), con)
     assert found == []
+
+
+def test_element_explored_by_the_customer_answer_to_a_rep_question() -> None:
+    org = h.Org(people=[("Hugo", "rep", "Sud", None)],
+                deals=[{"deal_id": "D1", "owner": "Hugo", "team": "Sud", "status": "won"},
+                       {"deal_id": "D2", "owner": "Hugo", "team": "Sud", "status": "lost"},
+                       {"deal_id": "D3", "owner": "Hugo", "team": "Sud", "status": "lost"}])
+    convs = [  # the question's wording carries no element label, the answer does: explored
+        h.Conv("C1", "customer_call", h.D0, [h.Turn("Hugo", "rep", "Au-delà de vous, qui faut-il convaincre ?",
+                                                    ("question", "open_question")),
+                                             h.Turn("Ann", "customer", "C'est le DG qui tranche.", ("decision_maker",))],
+               deal_ids="D1", lang="fr"),
+        # the customer volunteers it without a question: not explored by the rep
+        h.Conv("C2", "customer_call", h.D0, [h.Turn("Hugo", "rep", "Voici la démo.", ()),
+                                             h.Turn("Bob", "customer", "Le DG signera.", ("decision_maker",))],
+               deal_ids="D2", lang="fr"),
+        # the answer to a next-step proposal does not count either
+        h.Conv("C3", "customer_call", h.D0, [h.Turn("Hugo", "rep", "On cale une démo avec le DG ?",
+                                                    ("question", "next_step")),
+                                             h.Turn("Eve", "customer", "Oui, le DG décidera.", ("decision_maker",))],
+               deal_ids="D3", lang="fr"),
+    ]
+    res = CustomersLens().run(h.ctx_of(h.build_store(org, convs)))
+    el = res.metrics["elements_won_vs_lost"].set_index("element")
+    assert (el.loc["decision_maker", "won_explored"], el.loc["decision_maker", "lost_explored"]) == (1, 0)
