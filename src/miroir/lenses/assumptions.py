@@ -63,7 +63,9 @@ class AssumptionsLens(Lens):
         "min_debt_gap": 0.15,  # materiality: +15 pts of advanced deals in debt vs rest
         "min_calls_rep": 6,
         "min_calls_team": 15,
-        "min_question_gap": 0.08,  # materiality: rep question share 8 pts below the rest
+        # materiality: the rep asks at least 40% fewer questions per customer call than the organisation's
+        # mean (a count, not a share of the rep's turns: deadlines and pitches added to a call do not dilute it)
+        "min_question_drop": 0.4,
         "team_share": 0.5,
     }
 
@@ -76,8 +78,8 @@ class AssumptionsLens(Lens):
             "Clarification debt: a deal that reached an advanced stage (or a commit call) with at least one "
             "linked customer call, where the decision maker or the decision process never came up in those "
             "calls (any speaker).",
-            "Discovery depth per customer call: share of the rep's turns (other than pressure turns) that are "
-            "questions, open questions, "
+            "Discovery depth per customer call: questions the rep asks (compared across reps and teams), share "
+            "of the rep's turns (other than pressure turns) that are questions, open questions, "
             "rep share of words, longest rep run of consecutive turns, customer's longest run.",
             f"Comparisons: {WELCH_METHOD}.",
             BH_SENTENCE,
@@ -261,8 +263,10 @@ class AssumptionsLens(Lens):
         per = discovery_per_call(ct)
         per = per.merge(data.convs[["conversation_id", "rep", "team"]], on="conversation_id", how="left")
         res.metrics["discovery_per_call"] = per
+        per = per.assign(questions=per["questions"].astype(float))
+        min_drop = float(p["min_question_drop"]) * float(per["questions"].mean())
         team_hits, rep_hits, unsettled = resolve_rep_team(
-            per, "rep_question_share", direction=-1, min_effect=p["min_question_gap"], alpha=p["alpha"],
+            per, "questions", direction=-1, min_effect=min_drop, alpha=p["alpha"],
             min_n_rep=p["min_calls_rep"], min_n_team=p["min_calls_team"], team_share=p["team_share"])
         for t in team_hits + rep_hits:
             col = "team" if t.level == "team" else "rep"
@@ -270,6 +274,7 @@ class AssumptionsLens(Lens):
             rest = per[per[col] != t.id]
             talk, talk_rest = float(mine["rep_talk_share"].mean()), float(rest["rep_talk_share"].mean())
             oq, oq_rest = float(mine["open_questions"].mean()), float(rest["open_questions"].mean())
+            qs, qs_rest = float(mine["rep_question_share"].mean()), float(rest["rep_question_share"].mean())
             # the rep's long stretches in those calls: the longest rep turns are the evidence
             rows = ct[(ct["role"] == "rep") & ct["conversation_id"].isin(mine["conversation_id"])]
             rows = rows.sort_values("words", ascending=False).groupby("conversation_id").head(1)
@@ -280,11 +285,13 @@ class AssumptionsLens(Lens):
             texts = Texts(
                 title=f"Customer calls with little discovery ({who})",
                 title_fr=f"Des appels clients avec peu de découverte ({who_fr})",
-                statement=(f"In {t.n} customer calls of {who}, {fmt_pct(t.value)} of the rep's turns are questions "
-                           f"(vs {fmt_pct(t.baseline)} elsewhere), {oq:.1f} open questions per call (vs "
+                statement=(f"In {t.n} customer calls of {who}, the rep asks {t.value:.1f} questions per call (vs "
+                           f"{t.baseline:.1f} elsewhere); {fmt_pct(qs)} of the rep's turns are questions (vs "
+                           f"{fmt_pct(qs_rest)}), {oq:.1f} open questions per call (vs "
                            f"{oq_rest:.1f}), and the rep speaks {fmt_pct(talk)} of the words (vs {fmt_pct(talk_rest)})."),
-                statement_fr=(f"Dans {t.n} appels clients de {who_fr}, {fmt_pct(t.value)} des prises de parole du "
-                              f"commercial sont des questions (contre {fmt_pct(t.baseline)} ailleurs), {oq:.1f} "
+                statement_fr=(f"Dans {t.n} appels clients de {who_fr}, le commercial pose {t.value:.1f} questions "
+                              f"par appel (contre {t.baseline:.1f} ailleurs) ; {fmt_pct(qs)} de ses prises de parole "
+                              f"sont des questions (contre {fmt_pct(qs_rest)}), {oq:.1f} "
                               f"questions ouvertes par appel (contre {oq_rest:.1f}), et le commercial prononce "
                               f"{fmt_pct(talk)} des mots (contre {fmt_pct(talk_rest)})."),
                 question=("What in how calls are prepared, coached and judged rewards presenting over finding out how "
@@ -293,18 +300,19 @@ class AssumptionsLens(Lens):
                              "récompense le fait de présenter plutôt que de comprendre comment le client décide ?"),
             )
             params = {"min_calls_rep": p["min_calls_rep"], "min_calls_team": p["min_calls_team"],
-                      "min_question_gap": p["min_question_gap"], "alpha": p["alpha"], "q_value": t.q,
+                      "min_question_drop": p["min_question_drop"], "min_question_drop_abs": min_drop,
+                      "alpha": p["alpha"], "q_value": t.q, "rep_question_share": qs, "rep_question_share_rest": qs_rest,
                       "rep_talk_share": talk, "rep_talk_share_rest": talk_rest,
                       "open_questions_per_call": oq, "open_questions_per_call_rest": oq_rest}
             if t.level == "team":
                 params["reps"] = t.members
             res.findings.append(make_finding(
                 "low_discovery", t.level, t.id, texts,
-                Metric("rep_question_share", t.value, t.baseline, "share"),
+                Metric("questions_per_call", t.value, t.baseline, "count"),
                 Effect(t.diff, t.ci_low, t.ci_high, WELCH_METHOD), t.n, confidence_of(t), ev, params))
         for t in unsettled:
             res.observations.append(unsettled_observation("assumptions", "low_discovery", t, p["min_calls_rep"],
-                                                          f"Rep question share in {t.id}'s calls"))
+                                                          f"Questions per customer call asked by {t.id}"))
 
 
 def discovery_per_call(ct: pd.DataFrame) -> pd.DataFrame:
