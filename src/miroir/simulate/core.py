@@ -99,7 +99,8 @@ PLANT_PARAMS: dict[str, dict[str, object]] = {
                             "p_shift": deals_mod.GAMING_P_SHIFT,
                             "rule": "once quota is reached, wins due in the quarter's last days are parked in the "
                                     "next quarter's first days"},
-    "sandbagging": {"bias": -0.30, "p_shift_last_3_weeks_wins": 0.65, "shift_to": "first 6 days of next quarter"},
+    "sandbagging": {"bias": -0.30, "window_days": deals_mod.SANDBAG_WINDOW_DAYS, "p_shift": deals_mod.SANDBAG_P_SHIFT,
+                    "shift_to": "first 6 days of next quarter"},
     "pressure_in_reviews": {"pressure_turns_per_deal": 0.9, "ramp": "x0.3 at quarter start to x2 at end"},
     "pressure_on_customers": {"pressure_turns_per_call": "2-3", "baseline_p_deal": 0.04},
     "unverified_claims_in_reviews": {"sourced_share": 0.08, "baseline_sourced_share": 0.72, "clarify": 0.08,

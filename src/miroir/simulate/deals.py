@@ -29,6 +29,8 @@ GAMING_WINDOW_DAYS = 60  # ... once reached, the wins due in the last two months
 GAMING_P_SHIFT = 0.9  # ... each with this probability (the customer agrees to sign a few days later)
 CONC_WHALE_P_HERO = 0.3  # results_concentration: share of the hero's deals that are whales (6-10x value)
 CONC_WHALE_P = 0.07  # ... and of the team-mates' deals
+SANDBAG_WINDOW_DAYS = 30  # sandbagging: wins due in the quarter's last month...
+SANDBAG_P_SHIFT = 0.8  # ... are held back to the first days of the next quarter with this probability
 COMP_EVENT_DAY = day_of(__import__("datetime").date(2025, 1, 6))  # the compensation-plan change
 
 
@@ -248,7 +250,8 @@ def generate_deals(org: Org, rng: np.random.Generator, scale: float, names: dict
     pulled_in = pin
     end = np.where(pin, new_end, end)
 
-    sb = rep_mask("sandbagging")[owner] & won & (quarter_end(end) - end < 21) & (rng.random(n) < 0.65)
+    sb = (rep_mask("sandbagging")[owner] & won & (quarter_end(end) - end < SANDBAG_WINDOW_DAYS)
+          & (rng.random(n) < SANDBAG_P_SHIFT))
     nxt = snap_fwd(quarter_end(end) + 1 + rng.integers(0, 6, n))
     end = np.where(sb, nxt, end)
 
