@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,18 @@ def _print_report(report: Any) -> None:
         out.print(f"Details: {Path(where) / 'import_report.json'}", markup=False, highlight=False)
 
 
+def _crm_import(source: str, src: Path, out_dir: Path, live: bool,
+                pull: Callable[[Path], dict[str, int]] | None, run: Callable[[Path, Path], Any]) -> None:
+    """Optionally pull from the live API into SRC, then import SRC into the dataset folder."""
+    if live and pull is not None:
+        with progress_steps(f"pulling from {source}"):
+            pulled = pull(src)
+        out.print(f"Pulled {', '.join(f'{k} ({v})' for k, v in pulled.items())} into {src}", markup=False)
+    with progress_steps(f"importing {source} export"):
+        report = run(src, out_dir)
+    _print_report(report)
+
+
 @import_app.command("salesforce")
 def salesforce_cmd(
     src: Path = typer.Argument(..., help="Folder of the Salesforce export CSVs (Opportunity.csv, "
@@ -38,15 +51,10 @@ def salesforce_cmd(
     """Import a Salesforce data export (Setup > Data Export, Data Loader or API CSVs)."""
     from ..importers.salesforce import import_salesforce
 
+    pull: Callable[[Path], dict[str, int]] | None = None
     if live:
-        from ..importers.live import pull_salesforce
-
-        with progress_steps("pulling from Salesforce"):
-            pulled = pull_salesforce(src)
-        out.print(f"Pulled {', '.join(f'{k} ({v})' for k, v in pulled.items())} into {src}", markup=False)
-    with progress_steps("importing Salesforce export"):
-        report = import_salesforce(src, out_dir)
-    _print_report(report)
+        from ..importers.live import pull_salesforce as pull
+    _crm_import("Salesforce", src, out_dir, live, pull, import_salesforce)
 
 
 @import_app.command("hubspot")
@@ -60,15 +68,10 @@ def hubspot_cmd(
     """Import HubSpot deals (export CSV + property history JSON)."""
     from ..importers.hubspot import import_hubspot
 
+    pull: Callable[[Path], dict[str, int]] | None = None
     if live:
-        from ..importers.live import pull_hubspot
-
-        with progress_steps("pulling from HubSpot"):
-            pulled = pull_hubspot(src)
-        out.print(f"Pulled {', '.join(f'{k} ({v})' for k, v in pulled.items())} into {src}", markup=False)
-    with progress_steps("importing HubSpot export"):
-        report = import_hubspot(src, out_dir)
-    _print_report(report)
+        from ..importers.live import pull_hubspot as pull
+    _crm_import("HubSpot", src, out_dir, live, pull, import_hubspot)
 
 
 @import_app.command("gong")
