@@ -25,7 +25,14 @@ import pandas as pd
 
 from ..calendar import FiscalCalendar
 from ..models import Effect, Evidence, Finding, Metric, Observation, Scope
-from ..stats import Interval, benjamini_hochberg, confidence_from_p
+from ..stats import (
+    Interval,
+    benjamini_hochberg,
+    binomial_test,
+    confidence_from_p,
+    newcombe_diff_ci,
+    wilson_ci,
+)
 from .base import LensContext
 
 NO_TEAM = "(no team)"
@@ -232,6 +239,25 @@ def _directional(iv: Interval, direction: int, alpha: float) -> bool:
         return False
     d = iv.estimate - iv.null
     return d > 0 if direction > 0 else d < 0 if direction < 0 else d != 0
+
+
+def rate_tests(hits: np.ndarray, p0: float) -> tuple[Callable[[np.ndarray], Interval | None],
+                                                    Callable[[np.ndarray, np.ndarray], Interval | None]]:
+    """The ``one``/``two`` tests of ``scope_search`` for a 0/1 outcome: a scope's rate (Wilson interval,
+    exact binomial test against ``p0``) and the difference between two scopes (Newcombe)."""
+
+    def one(mask: np.ndarray) -> Interval | None:
+        k, n = int(hits[mask].sum()), int(mask.sum())
+        if n == 0:
+            return None
+        w = wilson_ci(k, n)
+        return Interval(w.estimate, w.low, w.high, "Wilson score; exact binomial test", n,
+                        binomial_test(k, n, p0), p0)
+
+    def two(a: np.ndarray, b: np.ndarray) -> Interval | None:
+        return newcombe_diff_ci(hits[a].sum(), a.sum(), hits[b].sum(), b.sum())
+
+    return one, two
 
 
 def scope_search(

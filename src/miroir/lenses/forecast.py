@@ -14,14 +14,11 @@ import pandas as pd
 from ..models import Evidence, Scope
 from ..stats import (
     Interval,
-    binomial_test,
     bootstrap_ratio_ci,
-    newcombe_diff_ci,
     ratio_delta_ci,
     ratio_diff_delta,
     t_interval,
     welch_interval,
-    wilson_ci,
 )
 from . import _crm
 from ._crm import ScopeSearch, ScopeTest, Texts, scope_search, scope_words
@@ -266,16 +263,7 @@ class ForecastLens(Lens):
         amt = x["amount"].to_numpy(float)
         p0 = float(p["commit_expected_rate"])
 
-        def one(mask: np.ndarray) -> Interval | None:
-            k, n = int(won_arr[mask].sum()), int(mask.sum())
-            if n == 0:
-                return None
-            w = wilson_ci(k, n)
-            return Interval(w.estimate, w.low, w.high, "Wilson score; exact binomial test", n,
-                            binomial_test(k, n, p0), p0)
-
-        def two(a: np.ndarray, b: np.ndarray) -> Interval | None:
-            return newcombe_diff_ci(won_arr[a].sum(), a.sum(), won_arr[b].sum(), b.sum())
+        one, two = _crm.rate_tests(won_arr, p0)
 
         search = scope_search(x["owner"].to_numpy(), x["team"].to_numpy(), one=one, two=two,
                               size=lambda m: int(m.sum()),

@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 
 from ..models import Scope
-from ..stats import Interval, binomial_test, newcombe_diff_ci, wilson_ci
 from . import _crm
 from ._crm import Texts, scope_search, scope_words
 from .base import Lens, LensContext, LensResult
@@ -126,16 +125,7 @@ class PipelineLens(Lens):
         amt = x["amount"].to_numpy(float)
         p0 = float(p["slip_expected_rate"])
 
-        def one(mask: np.ndarray) -> Interval | None:
-            k, n = int(s[mask].sum()), int(mask.sum())
-            if n == 0:
-                return None
-            w = wilson_ci(k, n)
-            return Interval(w.estimate, w.low, w.high, "Wilson score; exact binomial test", n,
-                            binomial_test(k, n, p0), p0)
-
-        def two(a: np.ndarray, b: np.ndarray) -> Interval | None:
-            return newcombe_diff_ci(s[a].sum(), a.sum(), s[b].sum(), b.sum())
+        one, two = _crm.rate_tests(s, p0)
 
         mat = float(p["slip_material_rate"])
         search = scope_search(x["owner"].to_numpy(), x["team"].to_numpy(), one=one, two=two,
@@ -276,16 +266,7 @@ class PipelineLens(Lens):
         s = sp["stalled"].to_numpy(bool)
         p0 = float(s.mean()) if len(s) else 0.0  # the organisation's own rate: stalling is relative
 
-        def one(mask: np.ndarray) -> Interval | None:
-            k, n = int(s[mask].sum()), int(mask.sum())
-            if n == 0:
-                return None
-            w = wilson_ci(k, n)
-            return Interval(w.estimate, w.low, w.high, "Wilson score; exact binomial test", n,
-                            binomial_test(k, n, p0), p0)
-
-        def two(a: np.ndarray, b: np.ndarray) -> Interval | None:
-            return newcombe_diff_ci(s[a].sum(), a.sum(), s[b].sum(), b.sum())
+        one, two = _crm.rate_tests(s, p0)
 
         mat = max(float(p["stall_material_rate"]), float(p["stall_material_ratio"]) * p0)
         search = scope_search(sp["owner"].to_numpy(), sp["team"].to_numpy(), one=one, two=two,
