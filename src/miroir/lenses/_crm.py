@@ -68,16 +68,6 @@ def load_deals(ctx: LensContext) -> pd.DataFrame:
     return df
 
 
-def count(ctx: LensContext, table: str) -> int:
-    """Row count of a store table (0 when absent); fully fetched, so the
-    connection is free for ``register`` afterwards."""
-    try:
-        rows = ctx.con.execute(f"SELECT count(*) FROM {table}").fetchall()
-    except Exception:  # noqa: BLE001 - a missing table counts as empty
-        return 0
-    return int(rows[0][0]) if rows else 0
-
-
 def data_bounds(ctx: LensContext) -> tuple[pd.Timestamp, pd.Timestamp]:
     """First and last instant the data speaks about (as-of date of the export)."""
     row = ctx.con.execute(

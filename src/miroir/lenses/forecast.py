@@ -86,7 +86,7 @@ class ForecastLens(Lens):
     # ------------------------------------------------------------------ forecast bias
     def _bias(self, ctx: LensContext, p: dict[str, Any], res: LensResult, deals: pd.DataFrame,
               won: pd.DataFrame, hi: pd.Timestamp) -> None:
-        if _crm.count(ctx, "forecasts") == 0:
+        if ctx.count("forecasts") == 0:
             res.observations.append(_crm.observation(
                 LENS, "forecast_bias", None,
                 "No forecasts file: forecast accuracy and bias were not measured. Add forecasts "

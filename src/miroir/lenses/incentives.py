@@ -123,14 +123,14 @@ class IncentivesLens(Lens):
         won["bd_from_start"] = _crm.bdays_from_start(won["close_date"], won["start"])
         won["late"] = won["bd_to_end"] <= int(p["late_bdays"])
         self._discounting(ctx, p, res, won)
-        history = _crm.count(ctx, "deal_changes") > 0
+        history = ctx.count("deal_changes") > 0
         if history:
             self._pull_in(ctx, p, res, deals, per)
         else:
             res.observations.append(_crm.observation(
                 LENS, "period_end_pull_in", None, "No deal_changes: close-date history unavailable, so pull-ins "
                 "and stage jumps could not be measured.", "missing_history", 0))
-        if _crm.count(ctx, "quotas") == 0:
+        if ctx.count("quotas") == 0:
             res.observations.append(_crm.observation(
                 LENS, "quota_timing_gaming", None, "No quotas file: timing around quota attainment not measured.",
                 "missing_table", 0))
@@ -140,7 +140,7 @@ class IncentivesLens(Lens):
                 "unknown, so shifts around quota attainment could not be measured.", "missing_history", 0))
         else:
             self._quota(ctx, p, res, deals, per, won)
-        if _crm.count(ctx, "forecasts") == 0:
+        if ctx.count("forecasts") == 0:
             res.observations.append(_crm.observation(
                 LENS, "sandbagging", None, "No forecasts file: pessimistic calls cannot be measured.",
                 "missing_table", 0))
@@ -572,7 +572,7 @@ class IncentivesLens(Lens):
 
     # ------------------------------------------------------------------ org events
     def _org_events(self, ctx: LensContext, p: dict[str, Any], res: LensResult, won: pd.DataFrame) -> None:
-        if _crm.count(ctx, "org_events") == 0 or won.empty:
+        if ctx.count("org_events") == 0 or won.empty:
             return
         ev = ctx.df("SELECT CAST(date AS TIMESTAMP) AS date, kind, description FROM org_events ORDER BY date")
         rows = []

@@ -42,9 +42,9 @@ class PipelineLens(Lens):
     }
 
     def skip_reason(self, ctx: LensContext) -> str | None:
-        if _crm.count(ctx, "deals") == 0:
+        if ctx.count("deals") == 0:
             return "no data in deals"
-        if _crm.count(ctx, "deal_changes") == 0:
+        if ctx.count("deal_changes") == 0:
             return "no deal_changes: close-date and stage history unavailable"
         return None
 
