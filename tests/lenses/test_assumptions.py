@@ -2,28 +2,10 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
+import convkit as h
 import pytest
 
 from miroir.lenses.assumptions import AssumptionsLens, discovery_per_call
-
-
-def _helpers():  # type: ignore[no-untyped-def]
-    """The builder in test_conv_common.py, loaded by path (independent of rootdir/package layout)."""
-    name = "_conv_test_helpers"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("test_conv_common.py"))
-        assert spec and spec.loader
-        mod = importlib.util.module_from_spec(spec)
-        sys.modules[name] = mod
-        spec.loader.exec_module(mod)
-    return sys.modules[name]
-
-
-h = _helpers()
 
 
 def test_hand_counts_en() -> None:

@@ -746,8 +746,22 @@ def make_finding(kind: str, level: str, scope_id: str, texts: Texts, metric: Met
                    value_at_stake=None if value_at_stake is None else float(value_at_stake), params=p)
 
 
+def tested_finding(kind: str, t: Tested, texts: Texts, metric: str, unit: str, evidence: list[Evidence],
+                   params: dict[str, Any], *, method: str = "", level: str | None = None,
+                   value_at_stake: float | None = None) -> Finding:
+    """A finding from one scope's comparison with the rest: its value vs the
+    baseline, the difference with its interval, n, and the BH q-value; a team
+    finding also lists the team's reps (params)."""
+    params = {**params, "alpha": params.get("alpha"), "q_value": t.q}
+    if t.level == "team":
+        params["reps"] = t.members
+    return make_finding(kind, level or t.level, t.id, texts, Metric(metric, t.value, t.baseline, unit),
+                        Effect(t.diff, t.ci_low, t.ci_high, method or WELCH_METHOD), t.n, confidence_of(t),
+                        evidence, params, value_at_stake=value_at_stake)
+
+
 def unsettled_observation(lens: str, kind: str, t: Tested, min_n: int, what: str) -> Observation:
-    scope = Scope(t.level, t.id) if t.level in ("team", "org") else Scope(t.level, t.id)  # type: ignore[arg-type]
+    scope = Scope(t.level, t.id)  # type: ignore[arg-type]
     if t.n < min_n:
         reason = "below_min_n"
         text = (f"{what}: {t.value:.3g} vs {t.baseline:.3g} elsewhere on {t.n} units; "
@@ -765,6 +779,7 @@ def fmt_pct(x: float) -> str:
 
 
 WELCH_METHOD = "Welch t, per-conversation values, scope vs rest of organisation"
+PER_DEAL_METHOD = "Welch t on per-deal 0/1 indicators, scope vs rest"
 BH_SENTENCE = ("Scopes (teams, managers, reps) are each compared with the rest of the organisation; "
                "one-sided p-values (in the direction the dynamic names) are adjusted across the scopes of one level with Benjamini-Hochberg (FDR 5%), "
                "and a finding also needs the difference to exceed a documented materiality threshold.")

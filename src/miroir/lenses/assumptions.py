@@ -18,27 +18,26 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from ..models import Effect, Metric, Observation
+from ..models import Observation
 from ._conv import (
     BH_SENTENCE,
     DECISION_ELEMENTS,
     WELCH_METHOD,
     ConvData,
     Texts,
-    confidence_of,
     deal_evidence,
     deal_mentions,
     flagged,
     fmt_pct,
     load_conv,
     load_deals,
-    make_finding,
     open_stage_ordinals,
     resolve_rep_team,
     review_turn_deals,
     select_quotes,
     stage_history,
     test_units,
+    tested_finding,
     tested_table,
     unsettled_observation,
 )
@@ -143,12 +142,10 @@ class AssumptionsLens(Lens):
                     question_fr=("Qu'est-ce qui rend plus facile, dans ces revues, d'affirmer ce que le client va faire "
                                  "que de demander comment on le sait ?"),
                 )
-                res.findings.append(make_finding(
-                    "unverified_claims_in_reviews", level, tt.id, texts,
-                    Metric("clarification_ratio", tt.value, tt.baseline, "ratio"),
-                    Effect(tt.diff, tt.ci_low, tt.ci_high, WELCH_METHOD), tt.n, confidence_of(tt), ev,
+                res.findings.append(tested_finding(
+                    "unverified_claims_in_reviews", tt, texts, "clarification_ratio", "ratio", ev,
                     {"min_reviews": p["min_reviews"], "min_clarification_gap": p["min_clarification_gap"],
-                     "alpha": p["alpha"], "q_value": tt.q, "unverified_share": unv, "chairs": chairs}))
+                     "alpha": p["alpha"], "unverified_share": unv, "chairs": chairs}, level=level))
             elif tt.diff <= -p["min_clarification_gap"]:
                 res.observations.append(unsettled_observation(
                     "assumptions", "unverified_claims_in_reviews", tt, p["min_reviews"],
@@ -240,15 +237,11 @@ class AssumptionsLens(Lens):
             )
             params = {"debt_elements": p["debt_elements"], "advanced_stage_ordinal": adv_ord,
                       "min_deals_rep": p["min_deals_rep"], "min_deals_team": p["min_deals_team"],
-                      "min_debt_gap": p["min_debt_gap"], "alpha": p["alpha"], "q_value": t.q}
-            if t.level == "team":
-                params["reps"] = t.members
+                      "min_debt_gap": p["min_debt_gap"], "alpha": p["alpha"]}
             stake = open_mine if not open_mine.empty else mine
-            res.findings.append(make_finding(
-                "clarification_debt", t.level, t.id, texts,
-                Metric("advanced_deals_in_debt_share", t.value, t.baseline, "share"),
-                Effect(t.diff, t.ci_low, t.ci_high, DEBT_METHOD), t.n, confidence_of(t), ev, params,
-                value_at_stake=float(stake["amount"].sum())))
+            res.findings.append(tested_finding(
+                "clarification_debt", t, texts, "advanced_deals_in_debt_share", "share", ev, params,
+                method=DEBT_METHOD, value_at_stake=float(stake["amount"].sum())))
         for t in unsettled:
             res.observations.append(unsettled_observation("assumptions", "clarification_debt", t,
                                                           p["min_deals_rep"], f"Clarification debt of {t.id}"))
@@ -301,15 +294,10 @@ class AssumptionsLens(Lens):
             )
             params = {"min_calls_rep": p["min_calls_rep"], "min_calls_team": p["min_calls_team"],
                       "min_question_drop": p["min_question_drop"], "min_question_drop_abs": min_drop,
-                      "alpha": p["alpha"], "q_value": t.q, "rep_question_share": qs, "rep_question_share_rest": qs_rest,
+                      "alpha": p["alpha"], "rep_question_share": qs, "rep_question_share_rest": qs_rest,
                       "rep_talk_share": talk, "rep_talk_share_rest": talk_rest,
                       "open_questions_per_call": oq, "open_questions_per_call_rest": oq_rest}
-            if t.level == "team":
-                params["reps"] = t.members
-            res.findings.append(make_finding(
-                "low_discovery", t.level, t.id, texts,
-                Metric("questions_per_call", t.value, t.baseline, "count"),
-                Effect(t.diff, t.ci_low, t.ci_high, WELCH_METHOD), t.n, confidence_of(t), ev, params))
+            res.findings.append(tested_finding("low_discovery", t, texts, "questions_per_call", "count", ev, params))
         for t in unsettled:
             res.observations.append(unsettled_observation("assumptions", "low_discovery", t, p["min_calls_rep"],
                                                           f"Questions per customer call asked by {t.id}"))

@@ -21,9 +21,9 @@ from ..models import Effect, Metric, Observation
 from ._conv import (
     BH_SENTENCE,
     DECISION_ELEMENTS,
+    PER_DEAL_METHOD,
     Texts,
     bh,
-    confidence_of,
     deal_evidence,
     fmt_pct,
     load_conv,
@@ -33,6 +33,7 @@ from ._conv import (
     normalise_text,
     resolve_rep_team,
     select_quotes,
+    tested_finding,
     two_prop_p,
     unsettled_observation,
 )
@@ -137,16 +138,11 @@ class CustomersLens(Lens):
             )
             params = {"min_calls_per_deal": p["min_calls_per_deal"], "min_deals_rep": p["min_deals_rep"],
                       "min_deals_team": p["min_deals_team"], "min_single_gap": p["min_single_gap"],
-                      "alpha": p["alpha"], "q_value": t.q}
-            if t.level == "team":
-                params["reps"] = t.members
+                      "alpha": p["alpha"]}
             stake = mine[mine["status"] == "open"]
-            res.findings.append(make_finding(
-                "single_threaded_deals", t.level, t.id, texts,
-                Metric("single_threaded_share", t.value, t.baseline, "share"),
-                Effect(t.diff, t.ci_low, t.ci_high, "Welch t on per-deal 0/1 indicators, scope vs rest"),
-                t.n, confidence_of(t), ev, params,
-                value_at_stake=float((stake if not stake.empty else mine)["amount"].sum())))
+            res.findings.append(tested_finding(
+                "single_threaded_deals", t, texts, "single_threaded_share", "share", ev, params,
+                method=PER_DEAL_METHOD, value_at_stake=float((stake if not stake.empty else mine)["amount"].sum())))
         for t in unsettled:
             res.observations.append(unsettled_observation("customers", "single_threaded_deals", t,
                                                           p["min_deals_rep"], f"Single-threaded share of {t.id}"))

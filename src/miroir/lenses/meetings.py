@@ -16,21 +16,20 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from ..models import Effect, Metric, Observation
+from ..models import Observation
 from ._conv import (
     BH_SENTENCE,
+    PER_DEAL_METHOD,
     REVIEW_KINDS,
     WELCH_METHOD,
     ConvData,
     Texts,
-    confidence_of,
     deal_evidence,
     deal_mentions,
     flagged,
     fmt_pct,
     load_conv,
     load_deals,
-    make_finding,
     mean_ci,
     resolve_rep_team,
     review_deal_time,
@@ -38,6 +37,7 @@ from ._conv import (
     select_quotes,
     stage_history,
     test_units,
+    tested_finding,
     tested_table,
     unsettled_observation,
 )
@@ -171,12 +171,10 @@ class MeetingsLens(Lens):
                 question_fr=("Qu'arrive-t-il dans ces revues à quelqu'un qui dit « je ne sais pas » sur un deal, et "
                              "qu'est-ce qui rendrait l'exploration plus sûre que la défense ?"),
             )
-            res.findings.append(make_finding(
-                "defensive_reviews", "manager", t.id, texts,
-                Metric("defensive_share", t.value, t.baseline, "share"),
-                Effect(t.diff, t.ci_low, t.ci_high, WELCH_METHOD), t.n, confidence_of(t), ev,
+            res.findings.append(tested_finding(
+                "defensive_reviews", t, texts, "defensive_share", "share", ev,
                 {"min_reviews": p["min_reviews"], "min_defensive_gap": p["min_defensive_gap"], "alpha": p["alpha"],
-                 "q_value": t.q, "inquiry_advocacy_ratio": iar}))
+                 "inquiry_advocacy_ratio": iar}, level="manager"))
 
     # ------------------------------------------------------------------ dominance
     def _dominance(self, ctx: LensContext, rt: pd.DataFrame, per: pd.DataFrame, p: dict[str, Any],
@@ -215,13 +213,11 @@ class MeetingsLens(Lens):
                 question=("What is the review for, if the people closest to the customers speak the least in it?"),
                 question_fr=("À quoi sert la revue, si ceux qui sont au plus près des clients y parlent le moins ?"),
             )
-            res.findings.append(make_finding(
-                "manager_dominance", "manager", t.id, texts,
-                Metric("manager_word_share", t.value, t.baseline, "share"),
-                Effect(t.diff, t.ci_low, t.ci_high, WELCH_METHOD), t.n, confidence_of(t), ev,
+            res.findings.append(tested_finding(
+                "manager_dominance", t, texts, "manager_word_share", "share", ev,
                 {"min_reviews": p["min_reviews"], "min_dominance_gap": p["min_dominance_gap"],
-                 "dominance_share": p["dominance_share"], "alpha": p["alpha"], "q_value": t.q,
-                 "status_question_share": status_share, "status_question_share_rest": status_rest}))
+                 "dominance_share": p["dominance_share"], "alpha": p["alpha"],
+                 "status_question_share": status_share, "status_question_share_rest": status_rest}, level="manager"))
 
     # ------------------------------------------------------------------ attention
     def _attention(self, ctx: LensContext, data: ConvData, time: pd.DataFrame, deals: pd.DataFrame,
@@ -287,12 +283,10 @@ class MeetingsLens(Lens):
                 question_fr=("Qu'est-ce qui décide des deals dont on parle et pendant combien de temps, et est-ce là "
                              "que sont la valeur et le risque ?"),
             )
-            res.findings.append(make_finding(
-                "attention_mismatch", "manager", tt.id, texts,
-                Metric("attention_mismatch", tt.value, tt.baseline, "share of review time"),
-                Effect(tt.diff, tt.ci_low, tt.ci_high, WELCH_METHOD), tt.n, confidence_of(tt), ev,
+            res.findings.append(tested_finding(
+                "attention_mismatch", tt, texts, "attention_mismatch", "share of review time", ev,
                 {"min_reviews": p["min_reviews"], "min_mismatch_gap": p["min_mismatch_gap"], "alpha": p["alpha"],
-                 "q_value": tt.q, "time_unit": data.time_unit, "overweighted_time_share": small_share}))
+                 "time_unit": data.time_unit, "overweighted_time_share": small_share}, level="manager"))
 
     # ------------------------------------------------------------------ recurring
     def _recurring(self, ctx: LensContext, data: ConvData, time: pd.DataFrame, deals: pd.DataFrame,
@@ -349,15 +343,11 @@ class MeetingsLens(Lens):
             )
             params = {"recurring_min_reviews": p["recurring_min_reviews"], "min_deals_rep": p["min_deals_rep"],
                       "min_deals_team": p["min_deals_team"], "min_recurring_gap": p["min_recurring_gap"],
-                      "alpha": p["alpha"], "q_value": tt.q, "review_kinds": list(REVIEW_KINDS)}
-            if tt.level == "team":
-                params["reps"] = tt.members
+                      "alpha": p["alpha"], "review_kinds": list(REVIEW_KINDS)}
             open_mine = mine[mine["status"] == "open"]
-            res.findings.append(make_finding(
-                "recurring_review_deals", tt.level, tt.id, texts,
-                Metric("recurring_without_progress_share", tt.value, tt.baseline, "share"),
-                Effect(tt.diff, tt.ci_low, tt.ci_high, "Welch t on per-deal 0/1 indicators, scope vs rest"),
-                tt.n, confidence_of(tt), ev, params,
+            res.findings.append(tested_finding(
+                "recurring_review_deals", tt, texts, "recurring_without_progress_share", "share", ev, params,
+                method=PER_DEAL_METHOD,
                 value_at_stake=float((open_mine if not open_mine.empty else mine)["amount"].sum())))
         for tt in unsettled:
             res.observations.append(unsettled_observation("meetings", "recurring_review_deals", tt,

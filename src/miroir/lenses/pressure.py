@@ -21,7 +21,6 @@ from ._conv import (
     WELCH_METHOD,
     ConvData,
     Texts,
-    confidence_of,
     deal_evidence,
     flagged,
     fmt_pct,
@@ -34,6 +33,7 @@ from ._conv import (
     select_quotes,
     split_ids,
     test_units,
+    tested_finding,
     tested_table,
     unsettled_observation,
     week_of_quarter,
@@ -112,12 +112,10 @@ class PressureLens(Lens):
                                  "qui est valorisé), fait de la pression l'outil principal de cette revue, et que "
                                  "laisse-t-elle de côté ?"),
                 )
-                res.findings.append(make_finding(
-                    "pressure_in_reviews", "manager", t.id, texts,
-                    Metric("pressure_turn_share", t.value, t.baseline, "share"),
-                    Effect(t.diff, t.ci_low, t.ci_high, WELCH_METHOD), t.n, confidence_of(t), ev,
-                    {"min_reviews": p["min_reviews"], "min_review_diff": p["min_review_diff"],
-                     "alpha": p["alpha"], "q_value": t.q}))
+                res.findings.append(tested_finding(
+                    "pressure_in_reviews", t, texts, "pressure_turn_share", "share", ev,
+                    {"min_reviews": p["min_reviews"], "min_review_diff": p["min_review_diff"], "alpha": p["alpha"]},
+                    level="manager"))
             elif t.diff >= p["min_review_diff"]:
                 res.observations.append(unsettled_observation("pressure", "pressure_in_reviews", t, p["min_reviews"],
                                                               f"Pressure share in {t.id}'s reviews"))
@@ -226,14 +224,9 @@ class PressureLens(Lens):
                              "de faire rentrer un deal, et que coûte-t-elle en prix et en confiance ?"),
             )
             params = {"min_calls_rep": p["min_calls_rep"], "min_calls_team": p["min_calls_team"],
-                      "min_call_diff": p["min_call_diff"], "alpha": p["alpha"], "q_value": t.q,
-                      "followup": follow}
-            if t.level == "team":
-                params["reps"] = t.members
-            res.findings.append(make_finding(
-                "pressure_on_customers", t.level, t.id, texts,
-                Metric("rep_pressure_turn_share", t.value, t.baseline, "share"),
-                Effect(t.diff, t.ci_low, t.ci_high, WELCH_METHOD), t.n, confidence_of(t), ev, params,
+                      "min_call_diff": p["min_call_diff"], "alpha": p["alpha"], "followup": follow}
+            res.findings.append(tested_finding(
+                "pressure_on_customers", t, texts, "rep_pressure_turn_share", "share", ev, params,
                 value_at_stake=float(deals["amount"].sum()) if not deals.empty else None))
         for t in unsettled:
             res.observations.append(unsettled_observation("pressure", "pressure_on_customers", t,
