@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/language_accuracy.py [--split heldout|dev|both] [--errors LABEL]
 
-Reads tests/gold/{fr,en}_{dev,dev2,heldout}.jsonl (dev2: a second development split, when present) (turn-level labels; role and
+Reads tests/gold/{fr,en}_{dev,dev2,dev3,heldout}.jsonl (dev2: a second development split; dev3: a
+third split written later, scored but never inspected row by row) (turn-level labels; role and
 context passed to the engine). The held-out split is the independent test:
 the engine is never tuned on it. ``--errors`` lists dev mistakes for a label
 (never held-out ones).
@@ -77,21 +78,29 @@ def print_table(title: str, scores: dict[str, Score]) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--split", choices=["heldout", "dev", "dev2", "both"], default="both")
-    ap.add_argument("--errors", metavar="LABEL", help="list dev errors for this label")
+    ap.add_argument("--split", choices=["heldout", "dev", "dev2", "dev3", "both", "independent"], default="both",
+                    help="both: dev and heldout; independent: dev3 and heldout (never tuned on)")
+    ap.add_argument("--errors", metavar="LABEL", help="list development errors for this label")
+    ap.add_argument("--errors-splits", default="dev,dev2",
+                    help="development splits whose errors --errors lists (default dev,dev2; never heldout/dev3)")
     ap.add_argument("--lang", choices=["fr", "en"], help="only this language")
     args = ap.parse_args()
     langs = [args.lang] if args.lang else ["fr", "en"]
     if args.errors:
+        err_splits = [x for x in args.errors_splits.split(",") if x]
+        if {"heldout", "dev3"} & set(err_splits):
+            ap.error("errors are listed for development splits only: the held-out and dev3 splits measure "
+                     "generalisation and are never inspected row by row")
         for lang in langs:
-            _scores, preds = evaluate(load(lang, "dev"))
+            rows = [row for sp in err_splits for row in load(lang, sp)]
+            _scores, preds = evaluate(rows)
             for row, pred in preds:
                 gold = set(row["labels"])  # type: ignore[call-overload]
                 if (args.errors in gold) != (args.errors in pred):
                     kind = "FN" if args.errors in gold else "FP"
                     print(f"{kind} {row['id']} [{row.get('role')}/{row.get('context')}] {row['text']}")
         return
-    splits = ["dev", "heldout"] if args.split == "both" else [args.split]
+    splits = {"both": ["dev", "heldout"], "independent": ["dev3", "heldout"]}.get(args.split, [args.split])
     summary = []
     for split in splits:
         for lang in langs:
