@@ -8,6 +8,7 @@ longer than Excel's row limit is cut, and the README says so.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import math
 import re
@@ -16,9 +17,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
 
 from ..privacy import redact_pii
+from .xlsx_writer import XlsxWriter
 
 EXCEL_MAX_ROWS = 1_048_576
 MAX_SHEET_ROWS = EXCEL_MAX_ROWS - 1  # one row for the header
@@ -109,7 +110,6 @@ def _evidence_rows(doc: dict[str, Any]) -> list[list[Any]]:
 
 def write_xlsx(doc: dict[str, Any], metrics: dict[str, pd.DataFrame], path: Path) -> Path:
     """Write the workbook at ``path`` (atomically) and return it."""
-    wb = Workbook(write_only=True)
     used: set[str] = {"readme", "findings", "evidence", "optimising for", "not assessed"}
     notes: list[list[Any]] = [
         ["miroir diagnosis", doc.get("generated_at"), doc.get("miroir_version")],
@@ -137,25 +137,25 @@ def write_xlsx(doc: dict[str, Any], metrics: dict[str, pd.DataFrame], path: Path
         sname = sheet_name(name, used)
         cut = len(df) > MAX_SHEET_ROWS
         metric_sheets.append((sname, name, df.iloc[:MAX_SHEET_ROWS] if cut else df, cut, len(df)))
-    readme = wb.create_sheet("README")
-    for row in notes:
-        readme.append(row)
+    readme: list[list[Any]] = list(notes)
     for sname, _head, rows, what in sheets:
         readme.append([sname, what, len(rows)])
     for sname, name, _df, cut, n in metric_sheets:
         readme.append([sname, f"metric table {name}" + (f" (first {MAX_SHEET_ROWS} of {n} rows)" if cut else ""), n])
-    for sname, head, rows, _what in sheets:
-        ws = wb.create_sheet(sname)
-        ws.append(head)
-        for r in rows:
-            ws.append([_cell(v) for v in r])
-    for sname, _name, df, _cut, _n in metric_sheets:
-        ws = wb.create_sheet(sname)
-        ws.append([str(c) for c in df.columns])
-        for row in _frame_rows(df):
-            ws.append(row)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    wb.save(tmp)
+    wb = XlsxWriter(tmp)
+    try:
+        wb.add_sheet("README", [], ([_cell(v) for v in r] for r in readme))
+        for sname, head, rows, _what in sheets:
+            wb.add_sheet(sname, head, ([_cell(v) for v in r] for r in rows))
+        for sname, _name, df, _cut, _n in metric_sheets:
+            wb.add_sheet(sname, [str(c) for c in df.columns], _frame_rows(df))
+        wb.close()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            wb.close()
+        tmp.unlink(missing_ok=True)
+        raise
     tmp.replace(path)
     return path
