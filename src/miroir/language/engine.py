@@ -84,7 +84,33 @@ def _close_sentence(
     feats: dict[str, list[Span]], role: str | None, lex: Lexicon, cased: str | None = None,
 ) -> None:
     """Decide the sentence-level labels of ``low[s_start:s_end]``; spans are
-    stored relative to ``base`` (the utterance start)."""
+    stored relative to ``base`` (the utterance start). The lexicon's
+    ``[[combine]]`` tables add a label when all their markers are in the
+    sentence; its ``[[suppress]]`` tables then drop a label's spans of this
+    sentence when one of their markers is in it."""
+    if lex.table_markers.isdisjoint(feats):  # most sentences: no marker of a table
+        _decide_sentence(spans, low, base, s_start, s_end, qmark, feats, role, lex, cased)
+        return
+    keys = feats.keys()
+    for label, evidence, needed, blocked in lex.combines:
+        if keys >= needed and keys.isdisjoint(blocked):
+            spans.setdefault(label, []).append(feats[evidence][0])
+    _decide_sentence(spans, low, base, s_start, s_end, qmark, feats, role, lex, cased)
+    for label, markers in lex.suppresses:
+        found = spans.get(label)
+        if found is not None and not keys.isdisjoint(markers):
+            lo = s_start - base
+            kept = [sp for sp in found if sp[0] < lo]
+            if kept:
+                spans[label] = kept
+            else:
+                del spans[label]
+
+
+def _decide_sentence(
+    spans: dict[str, list[Span]], low: str, base: int, s_start: int, s_end: int, qmark: bool,
+    feats: dict[str, list[Span]], role: str | None, lex: Lexicon, cased: str | None = None,
+) -> None:
     get = feats.get
     # combinations that hold in questions and assertions alike
     found = get("dm_person")

@@ -25,7 +25,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 LANGUAGES: tuple[str, ...] = ("fr", "en")
 
 # bump when the engine's logic (not the lexicon) changes the output
-ENGINE_CODE_VERSION = "4"
+ENGINE_CODE_VERSION = "5"
 
 INTERACTION_LABELS: tuple[str, ...] = (
     "question", "open_question", "hedge", "assumption", "clarification", "pressure",
@@ -49,6 +49,17 @@ _TOPIC_FEATURES = frozenset(TOPIC_LABELS)
 _RULE_KEYS = frozenset(
     {"feature", "patterns", "comment", "also", "initial", "roles", "not_roles", "contexts", "not_contexts"}
 )
+# custom sentence markers a lexicon may define for its own [[combine]] / [[suppress]] tables
+CUSTOM_MARKER_PREFIX = "x_"
+_COMBINE_KEYS = frozenset({"label", "all", "none", "comment"})
+_SUPPRESS_KEYS = frozenset({"label", "by", "comment"})
+
+
+def _is_feature(name: object) -> bool:
+    return isinstance(name, str) and (
+        name in _ACT_FEATURES or name in _TOPIC_FEATURES
+        or (name.startswith(CUSTOM_MARKER_PREFIX) and len(name) > len(CUSTOM_MARKER_PREFIX))
+    )
 
 # a sentence end: . ! ? … (runs), followed by space/end, not by a closing quote
 EOS = re.compile(r"[.!?…]+(?=\s|$)(?!\s*[»”\"])", re.MULTILINE)
@@ -171,7 +182,9 @@ class Layer:
                 if i_start == 0 and i_end == len(text):
                     continue
                 for rule in self.inner.rules_at(text, i_start, i_end):
-                    out.append((rule.features, (), False, None if rule.unrestricted else rule, (i_start, i_end)))
+                    out.append((tuple(f for f in rule.features if f in DIRECT_FEATURES),
+                                tuple(f for f in rule.features if f not in DIRECT_FEATURES),
+                                False, None if rule.unrestricted else rule, (i_start, i_end)))
         found = tuple(out)
         if len(self.memo) > 100_000:  # numbers and open word endings: keep memory bounded
             self.memo.clear()
@@ -192,6 +205,14 @@ class Lexicon:
     # capitalised words that are not a person's name (sentence-initial pronouns,
     # openers, days, months...): never a named claim subject
     not_names: frozenset[str] = frozenset()
+    # [[combine]]: (label, marker whose first cue is the evidence, markers all needed in
+    # the sentence, markers that block it)
+    combines: tuple[tuple[str, str, frozenset[str], frozenset[str]], ...] = ()
+    # [[suppress]]: (label, markers any of which drops the label's spans in that sentence)
+    suppresses: tuple[tuple[str, frozenset[str]], ...] = ()
+    # the first marker of each [[combine]]'s 'all' and every [[suppress]] marker: a
+    # sentence without any of them skips the tables (so list a combine's rarest marker first)
+    table_markers: frozenset[str] = frozenset()
 
 
 def _split_group(pattern: str) -> tuple[list[str], str, bool] | None:
@@ -309,8 +330,9 @@ def _parse_rule(raw: dict[str, object], where: str) -> tuple[Rule, list[str]]:
         raise LexiconError(f"{where}: unknown key(s) {sorted(unknown)}", f"Allowed keys: {sorted(_RULE_KEYS)}.")
     feature = raw.get("feature")
     comment = raw.get("comment")
-    if not isinstance(feature, str) or feature not in (_ACT_FEATURES | _TOPIC_FEATURES):
-        raise LexiconError(f"{where}: unknown feature {feature!r}", f"Use one of {sorted(LABELS + MARKERS)}.")
+    if not isinstance(feature, str) or not _is_feature(feature):
+        raise LexiconError(f"{where}: unknown feature {feature!r}",
+                           f"Use one of {sorted(LABELS + MARKERS)} or a custom marker 'x_...'.")
     if not isinstance(comment, str) or not comment.strip():
         raise LexiconError(f"{where}: every rule needs a 'comment' saying what it catches", "Add one.")
     patterns = _strs(raw.get("patterns"), where, "patterns")
@@ -329,7 +351,7 @@ def _parse_rule(raw: dict[str, object], where: str) -> tuple[Rule, list[str]]:
         comment=comment,
     )
     for extra in rule.also:
-        if extra not in (_ACT_FEATURES | _TOPIC_FEATURES):
+        if not _is_feature(extra):
             raise LexiconError(f"{where}: unknown feature {extra!r} in 'also'", "Fix the lexicon file.")
     return rule, patterns
 
@@ -396,8 +418,19 @@ def load_lexicon(lang: str) -> Lexicon:
             wh.append((rule, patterns))
         else:
             act.append((rule, patterns))
-            if rule.feature in _TOPIC_FEATURES:
+            if rule.feature in _TOPIC_FEATURES or rule.feature.startswith(CUSTOM_MARKER_PREFIX):
+                # topic cues and custom markers are also found inside a longer cue
                 topic.append((rule, patterns))
+    combines: list[tuple[str, str, frozenset[str], frozenset[str]]] = []
+    for i, raw in enumerate(data.get("combine", []), start=1):
+        where = f"{path.name} combine #{i}"
+        label, markers = _parse_sentence_table(raw, where, _COMBINE_KEYS, "all")
+        none = frozenset(_strs(raw.get("none"), where, "none"))
+        combines.append((label, markers[0], frozenset(markers), none))
+    suppresses: list[tuple[str, frozenset[str]]] = []
+    for i, raw in enumerate(data.get("suppress", []), start=1):
+        label, markers = _parse_sentence_table(raw, f"{path.name} suppress #{i}", _SUPPRESS_KEYS, "by")
+        suppresses.append((label, frozenset(markers)))
     meta = data.get("meta", {})
     openers = frozenset(_strs(meta.get("openers"), f"{path.name} [meta]", "openers"))
     topic_layer = _compile_layer(topic, path.name)
@@ -411,7 +444,34 @@ def load_lexicon(lang: str) -> Lexicon:
         subject_before=frozenset(_strs(meta.get("subject_before"), f"{path.name} [meta]", "subject_before")),
         path=path,
         not_names=frozenset(_strs(meta.get("not_names"), f"{path.name} [meta]", "not_names")) | openers,
+        combines=tuple(combines),
+        suppresses=tuple(suppresses),
+        table_markers=frozenset(ev for _label, ev, _needed, _none in combines)
+        | frozenset(m for _label, by in suppresses for m in by),
     )
+
+
+def _parse_sentence_table(raw: object, where: str, keys: frozenset[str], key: str) -> tuple[str, tuple[str, ...]]:
+    """Check a [[combine]] / [[suppress]] table; its label and its marker list ``key``."""
+    if not isinstance(raw, dict):
+        raise LexiconError(f"{where}: not a table", "Use [[combine]] / [[suppress]] tables.")
+    unknown = set(raw) - keys
+    if unknown:
+        raise LexiconError(f"{where}: unknown key(s) {sorted(unknown)}", f"Allowed keys: {sorted(keys)}.")
+    label = raw.get("label")
+    if label not in LABELS:
+        raise LexiconError(f"{where}: unknown label {label!r}", f"Use one of {sorted(LABELS)}.")
+    comment = raw.get("comment")
+    if not isinstance(comment, str) or not comment.strip():
+        raise LexiconError(f"{where}: every table needs a 'comment' saying what it does", "Add one.")
+    markers = _strs(raw.get(key), where, key)
+    if not markers:
+        raise LexiconError(f"{where}: '{key}' needs at least one marker", "Add markers.")
+    for m in markers + _strs(raw.get("none"), where, "none"):
+        if not _is_feature(m) or m in DIRECT_FEATURES:
+            raise LexiconError(f"{where}: {m!r} is not a sentence marker",
+                               "Use a marker (e.g. 'ns_time') or a custom 'x_...' marker.")
+    return str(label), tuple(markers)
 
 
 def _engine_version() -> str:
