@@ -137,3 +137,43 @@ def test_stray_question_mark_is_not_a_sentence() -> None:
     text = "? Uh can you change any of those at all ?"
     assert annotate(text, "en").evidence(text, "question") == ["Uh can you change any of those at all ?"]
     assert "question" not in annotate("?", "en").labels
+
+
+# --------------------------------------------------------------------------- lexicon compilation
+def _layers(rules: list[dict[str, object]], topic_rules: list[dict[str, object]]):  # type: ignore[no-untyped-def]
+    from miroir.language.lexicon import _compile_layer, _parse_rule
+
+    topic = [_parse_rule({"comment": "t", **r}, "test") for r in topic_rules]
+    act = [_parse_rule({"comment": "a", **r}, "test") for r in rules] + topic
+    inner = _compile_layer(topic, "test")
+    return _compile_layer(act, "test", inner=inner)
+
+
+def _features(layer, low: str) -> list[set[str]]:  # type: ignore[no-untyped-def]
+    """Features of each cue found in ``low``, through the memo as the engine reads them."""
+    out = []
+    for m in layer.regex.finditer(low):
+        acts = layer.memo.get(m.group()) or layer.actions(low, *m.span())
+        out.append({f for direct, marks, *_ in acts for f in direct + marks})
+    return out
+
+
+def test_topic_cue_inside_a_cue_that_is_itself_a_topic_cue() -> None:
+    # "pouvoir sur le budget" is a decision-maker topic cue; "budget" inside it is still budget
+    layer = _layers([], [{"feature": "decision_maker", "patterns": ["pouvoir sur le budget"]},
+                         {"feature": "budget", "patterns": ["budget"]}])
+    assert _features(layer, "il a le pouvoir sur le budget") == [{"decision_maker", "budget"}]
+
+
+def test_cue_with_lookahead_is_decided_at_each_occurrence() -> None:
+    layer = _layers([{"feature": "pressure", "patterns": ["vendredi(?= dernier délai)"]}],
+                    [{"feature": "timeline", "patterns": ["vendredi"]}])
+    first = _features(layer, "vendredi on se voit")  # the guarded cue does not apply here ...
+    second = _features(layer, "vendredi dernier délai")  # ... but applies here: not memoised from the first
+    assert first == [{"timeline"}]
+    assert second == [{"timeline", "pressure"}]
+
+
+def test_tilde_inside_a_pattern_is_an_open_word_ending() -> None:
+    layer = _layers([], [{"feature": "timeline", "patterns": ["roll~ out"]}])
+    assert _features(layer, "we rolled out in may, rolls out") == [{"timeline"}, {"timeline"}]

@@ -25,7 +25,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 LANGUAGES: tuple[str, ...] = ("fr", "en")
 
 # bump when the engine's logic (not the lexicon) changes the output
-ENGINE_CODE_VERSION = "5"
+ENGINE_CODE_VERSION = "6"
 
 INTERACTION_LABELS: tuple[str, ...] = (
     "question", "open_question", "hedge", "assumption", "clarification", "pressure",
@@ -120,6 +120,12 @@ class _Entry:
     literal: str
     regex: re.Pattern[str]
     rule: Rule
+    # the pattern looks outside the cue (lookahead/lookbehind, ^ or $): whether it
+    # applies depends on the context, so a cue it may match is never memoised by text
+    contextual: bool = False
+
+
+_CONTEXTUAL = re.compile(r"\(\?<?[=!]|(?<!\\)[$^]")
 
 
 class Layer:
@@ -141,17 +147,25 @@ class Layer:
 
     def rules_at(self, low: str, start: int, end: int) -> tuple[Rule, ...]:
         """Every rule with a pattern matching exactly ``low[start:end]``."""
+        return self._rules_at(low, start, end)[0]
+
+    def _rules_at(self, low: str, start: int, end: int) -> tuple[tuple[Rule, ...], bool]:
+        """The rules, and whether any candidate pattern depends on the text around the cue."""
         text = low[start:end]
         rules: list[Rule] = []
         seen: set[int] = set()
+        contextual = False
         for entry in self._by_first.get(text[:1], []) + self._by_first.get("", []):
             if id(entry.rule) in seen or not text.startswith(entry.literal):
                 continue
-            m = entry.regex.fullmatch(low, start, end) or entry.regex.match(low, start)
+            contextual = contextual or entry.contextual
+            # a contextual pattern is matched in the real text (its lookarounds see the context)
+            m = (None if entry.contextual else entry.regex.fullmatch(low, start, end)) \
+                or entry.regex.match(low, start)
             if m is not None and m.end() == end:
                 seen.add(id(entry.rule))
                 rules.append(entry.rule)
-        return tuple(rules)
+        return tuple(rules), contextual
 
     def actions(self, low: str, start: int, end: int) -> tuple[Action, ...]:
         """The rules of a cue as compact actions, memoised by the cue text.
@@ -166,7 +180,8 @@ class Layer:
         merged_direct: list[str] = []
         merged_marks: list[str] = []
         out: list[Action] = []
-        for rule in self.rules_at(low, start, end):
+        rules, contextual = self._rules_at(low, start, end)
+        for rule in rules:
             direct = tuple(f for f in rule.features if f in DIRECT_FEATURES)
             marks = tuple(f for f in rule.features if f not in DIRECT_FEATURES)
             if rule.unrestricted and not rule.initial:
@@ -177,15 +192,24 @@ class Layer:
         if merged_direct or merged_marks:
             out.insert(0, (tuple(merged_direct), tuple(merged_marks), False, None, None))
         if self.inner is not None:
-            for m in self.inner.regex.finditer(text):
+            pos = 0
+            while (m := self.inner.regex.search(text, pos)) is not None:
                 i_start, i_end = m.span()
                 if i_start == 0 and i_end == len(text):
+                    # the cue is itself a topic cue (its rules are above): shorter topic
+                    # cues may still start inside it ("pouvoir sur le budget" -> budget)
+                    pos = 1
                     continue
-                for rule in self.inner.rules_at(text, i_start, i_end):
+                inner_rules, inner_ctx = self.inner._rules_at(text, i_start, i_end)
+                contextual = contextual or inner_ctx
+                for rule in inner_rules:
                     out.append((tuple(f for f in rule.features if f in DIRECT_FEATURES),
                                 tuple(f for f in rule.features if f not in DIRECT_FEATURES),
                                 False, None if rule.unrestricted else rule, (i_start, i_end)))
+                pos = max(i_end, i_start + 1)
         found = tuple(out)
+        if contextual:  # depends on the words around the cue: decided again at each occurrence
+            return found
         if len(self.memo) > 100_000:  # numbers and open word endings: keep memory bounded
             self.memo.clear()
         self.memo[text] = found
@@ -364,6 +388,8 @@ def _compile_layer(entries: list[tuple[Rule, list[str]]], where: str, inner: Lay
         for pattern in (x for raw in patterns for x in expand_leading_groups(raw)):
             prefix_only = pattern.endswith("~")
             body = pattern[:-1] if prefix_only else pattern
+            # '~' inside a pattern is an open word ending too ("roll~ out" = roll, rolls, rolled out)
+            body = re.sub(r"(?<!\\)~", r"\\w*", body)
             try:
                 compiled = re.compile(body)
             except re.error as exc:
@@ -381,7 +407,8 @@ def _compile_layer(entries: list[tuple[Rule, list[str]]], where: str, inner: Lay
                 node = node.children.setdefault(ch, _Node())
             finished = _finish(rest, prefix_only, body)
             node.leaves.append((-len(body), finished))
-            resolved.append(_Entry(lit, re.compile(re.escape(lit) + finished, re.MULTILINE), rule))
+            resolved.append(_Entry(lit, re.compile(re.escape(lit) + finished, re.MULTILINE), rule,
+                                   bool(_CONTEXTUAL.search(body))))
     source = r"\b" + _emit(root)
     try:
         regex = re.compile(source, re.MULTILINE)  # '$' = end of an utterance in a joined scan
