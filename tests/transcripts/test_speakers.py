@@ -40,3 +40,14 @@ def test_unknown_is_customer_and_conflicts_recorded() -> None:
     assert r.resolve("Samuel") == ("p5", "other")
     assert r.resolve("Sam Lee") == ("p4", "rep")
     assert r.ambiguous == {"samuel": ["p5", "p4"], "sam lee": ["p4", "p6"]}
+
+
+def test_first_name_and_initial_as_meeting_tools_show_them() -> None:
+    r = SpeakerResolver(PEOPLE + [("p7", "Émilie Thomas", "rep", None), ("p8", "Marc Lambert", "rep", None)])
+    assert r.resolve("Émilie T.") == ("p7", "rep")
+    assert r.resolve("E. Thomas") == ("p7", "rep")
+    assert r.resolve("emilie t") == ("p7", "rep")
+    assert r.resolve("Marc L.") == (None, "customer")  # Marc Lefèvre or Marc Lambert: nobody
+    assert r.resolve("M. Lambert") == ("p8", "rep")
+    assert r.resolve("Émilie") == (None, "customer")  # a first name alone never matches
+    assert r.resolve("Émilie X.") == (None, "customer")

@@ -4,8 +4,11 @@ Matching is case-, accent- and whitespace-insensitive, on each person's name
 and on their ``;``-separated aliases. A label that does not match as written
 is tried again without a trailing ``(Company)`` / ``[Company]`` /
 ``- Company`` / ``| Company`` part, and with ``Last, First`` turned into
-``First Last``. When two people share a normalised name, the first one listed
-wins and the label is recorded in :attr:`SpeakerResolver.ambiguous`.
+``First Last``. Meeting tools often show ``First L.`` or ``F. Last``: such a
+label matches the one person whose name has that first name and last initial
+(or first initial and last name); when several do, it matches nobody (a bare
+first name never matches). When two people share a normalised name, the first
+one listed wins and the label is recorded in :attr:`SpeakerResolver.ambiguous`.
 Anyone not found is on the customer side: ``(None, "customer")``.
 """
 
@@ -53,6 +56,8 @@ class SpeakerResolver:
         self._index: dict[str, tuple[str, str]] = {}
         self.ambiguous: dict[str, list[str]] = {}
         self._cache: dict[str, tuple[str | None, str]] = {}
+        # "first l" / "f last" forms of each name -> the people they fit (unique ones are used)
+        self._initials: dict[str, set[tuple[str, str]]] = {}
         aliases_later: list[tuple[str, tuple[str, str]]] = []
         for person_id, name, role, aliases in people:
             name = name or ""
@@ -61,6 +66,10 @@ class SpeakerResolver:
                 continue
             entry = (pid, (role or "").strip().lower() or "other")
             self._register(name, entry)
+            words = normalise_name(name).split()
+            if len(words) >= 2:
+                for form in (f"{words[0]} {words[-1][0]}", f"{words[0][0]} {words[-1]}"):
+                    self._initials.setdefault(form, set()).add(entry)
             for alias in (aliases or "").split(";"):
                 if alias.strip():
                     aliases_later.append((alias, entry))
@@ -86,11 +95,20 @@ class SpeakerResolver:
         if hit is not None:
             return hit
         result: tuple[str | None, str] = (None, CUSTOMER_ROLE)
-        for form in _variants(speaker):
-            entry = self._index.get(normalise_name(form))
+        forms = [normalise_name(form) for form in _variants(speaker)]
+        for key in forms:
+            entry = self._index.get(key)
             if entry is not None:
                 result = entry
                 break
+        else:
+            for key in forms:
+                words = key.split()
+                if len(words) == 2 and min(len(w) for w in words) == 1:  # "emilie t" / "e thomas"
+                    fits = self._initials.get(key, set())
+                    if len(fits) == 1:
+                        result = next(iter(fits))
+                        break
         if len(self._cache) < 100_000:
             self._cache[speaker] = result
         return result
