@@ -78,7 +78,7 @@ def print_table(title: str, scores: dict[str, Score]) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--split", choices=["heldout", "dev", "dev2", "dev3", "both", "independent"], default="both",
+    ap.add_argument("--split", choices=["heldout", "dev", "dev2", "dev3", "dev4", "both", "independent"], default="both",
                     help="both: dev and heldout; independent: dev3 and heldout (never tuned on)")
     ap.add_argument("--errors", metavar="LABEL", help="list development errors for this label")
     ap.add_argument("--errors-splits", default="dev,dev2",
