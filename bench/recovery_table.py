@@ -3,7 +3,8 @@
 For every (kind, lang, seed) it simulates a small organisation with that one
 plant, runs ingest → (annotation) → lenses → synthesis exactly as ``diagnose``
 does (the HTML report is not rendered: it does not change findings), and
-records whether a finding of the planted kind is at the planted scope. Null
+records whether a finding of the planted kind is at the planted scope. ``--lenses``
+runs a subset of the lenses (annotation always runs, as in ``diagnose``). Null
 organisations record every finding of the selected kinds (false positives).
 
 Runs are spread over ``--jobs`` processes and appended to ``--out`` (JSON
@@ -45,7 +46,6 @@ def run_one(kind: str, lang: str, seed: int, scale: float, lenses: list[str]) ->
 
     t0 = time.perf_counter()
     selected = [lens for lens in all_lenses() if lens.name in lenses]
-    conv = {"pressure", "assumptions", "meetings", "customers"}
     with tempfile.TemporaryDirectory() as tmp:
         res = simulate(Path(tmp) / "dataset", lang=lang, seed=seed, scale=scale,
                        plants=[] if kind == NULL else [kind], null=kind == NULL)
@@ -54,7 +54,7 @@ def run_one(kind: str, lang: str, seed: int, scale: float, lenses: list[str]) ->
         ingest_dataset(res.dataset, db)
         con = open_store(db)
         try:
-            if conv & {lens.name for lens in selected} and table_count(con, "utterances"):
+            if table_count(con, "utterances"):  # as diagnose does (the intuition lens reads annotations too)
                 from miroir.store.annotations import annotate_store
 
                 annotate_store(con)
