@@ -85,6 +85,25 @@ def labels(text: str, role: str | None = "rep", context: str | None = CALL) -> s
         # budget
         ("J'ai la ligne budgétaire pour ça.", "budget", "customer", CALL, True),
         ("Le patron adore les bonnes affaires.", "budget", "rep", REVIEW, True),
+        # budget (v6): an amount is budget, except a problem's cost or a forecast total; a percentage needs a price
+        ("On a prévu trente mille euros pour ce projet.", "budget", "customer", CALL, True),
+        ("Votre offre est douze pour cent au-dessus de l'autre offre.", "budget", "customer", CALL, True),
+        ("Ces pannes nous ont coûté deux cent mille euros l'an passé.", "budget", "customer", CALL, False),
+        ("Trois millions en commit, cinq cent mille en upside.", "budget", "manager", "forecast_call", False),
+        ("Seuls vingt pour cent des agents utilisent l'outil.", "budget", "customer", CALL, False),
+        ("Ça vous coûte quoi, ces retards ?", "budget", "rep", CALL, False),
+        # timeline (v6): a bare date is timeline only next to a step of the decision
+        ("Le conseil tranche le 9.", "timeline", "customer", CALL, True),
+        ("On veut démarrer à la rentrée.", "timeline", "customer", CALL, True),
+        ("Le 9, normalement.", "timeline", "rep", REVIEW, True),
+        ("Ils m'ont rappelé deux fois ce mois-ci.", "timeline", "customer", CALL, False),
+        ("Je prends mes congés le 9.", "timeline", "rep", REVIEW, False),
+        ("Il faudra en reparler au renouvellement.", "timeline", "customer", CALL, False),
+        # decision_process (v6): a contract, a lawyer or a bid document named alone is not a step
+        ("Notre juriste vous rappelle demain.", "decision_process", "rep", CALL, False),
+        ("Vous avez bien reçu notre soumission ?", "decision_process", "rep", CALL, False),
+        ("J'ai un CODIR dans dix minutes.", "decision_process", "customer", CALL, False),
+        ("La demande doit passer en comité d'investissement.", "decision_process", "customer", CALL, True),
         # decision_maker: a titled person with a deciding verb
         ("Le directeur du site signe les investissements.", "decision_maker", "customer", CALL, True),
         ("La DSI a un droit de veto.", "decision_maker", "customer", CALL, True),
