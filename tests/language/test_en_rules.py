@@ -225,3 +225,86 @@ def test_sentence_tables_are_checked(tmp_path: object, monkeypatch: pytest.Monke
 def test_custom_markers_are_not_labels() -> None:
     ann = annotate("They want to go live in September.", "en", "customer", "customer_call")
     assert not any(label.startswith("x_") for label in ann.labels)
+
+
+# ---------------------------------------------------- v6: assumption, budget, acts
+
+
+@pytest.mark.parametrize("text", [
+    "Their CTO will never approve a cloud tool.",
+    "Honestly, procurement is probably stalling on purpose.",
+    "They're keen to move before the audit.",
+    "Their finance people are pretty nervous about the renewal.",
+])
+def test_assumption_judgements_about_a_third_party(text: str) -> None:
+    assert "assumption" in labels(text, "rep", "pipeline_review")
+
+
+@pytest.mark.parametrize("text", [
+    "Their operations lead sent the signed NDA on Tuesday.",
+    "Their warehouse moved to a new site last spring.",
+])
+def test_plain_reports_of_events_are_not_assumptions(text: str) -> None:
+    assert "assumption" not in labels(text, "rep", "pipeline_review")
+
+
+def test_open_claim_needs_is_read_from_meta() -> None:
+    lex = load_lexicon("en")
+    assert "hedge" in lex.open_claim_needs
+
+
+@pytest.mark.parametrize("text", [
+    "We set aside forty thousand for this project.",
+    "That's more than we planned to spend this year.",
+])
+def test_budget_counts(text: str) -> None:
+    assert "budget" in labels(text, "customer")
+
+
+@pytest.mark.parametrize("text", [
+    "Our engineers spend hours every week fixing the schedule.",
+    "That decision is above my pay grade.",
+])
+def test_time_spent_and_pay_grade_are_not_budget(text: str) -> None:
+    assert "budget" not in labels(text, "customer")
+
+
+@pytest.mark.parametrize("text", [
+    "I want the updated forecast from each of you by Thursday.",
+    "Escalate to their COO before Friday.",
+    "Get the redlines back or it moves to best case.",
+    "Notes in the system within the hour. No exceptions.",
+])
+def test_pressure_deadline_demands(text: str) -> None:
+    assert "pressure" in labels(text, "manager", "pipeline_review")
+
+
+def test_a_customer_deadline_demand_is_not_seller_pressure() -> None:
+    assert "pressure" not in labels("I want the updated forecast by Thursday.", "customer")
+
+
+@pytest.mark.parametrize("text", [
+    "That slipped because of their reorg, nothing to do with me.",
+    "With respect, I've been on five calls with them this month.",
+    "I'm doing my best with this account.",
+])
+def test_defensive_counts(text: str) -> None:
+    assert "defensive" in labels(text, "rep", "pipeline_review")
+
+
+def test_calm_answer_is_not_defensive() -> None:
+    assert "defensive" not in labels("The pilot ends on the 12th and the results go to their board.", "rep",
+                                     "pipeline_review")
+
+
+@pytest.mark.parametrize("text", [
+    "I keep wondering whether the CFO even knows about this project.",
+    "What changed for them since the spring?",
+    "It could be that their IT team wants to build it, it's worth asking.",
+])
+def test_exploratory_counts(text: str) -> None:
+    assert "exploratory" in labels(text, "manager", "pipeline_review")
+
+
+def test_status_question_is_not_exploratory() -> None:
+    assert "exploratory" not in labels("When is the contract going out?", "manager", "pipeline_review")

@@ -157,7 +157,7 @@ def _decide_sentence(
                 spans.setdefault("assumption", []).append((ts, ce))
                 return
         rest = low[base + te:s_end].rstrip(" .!?…,;:")
-        if rest.strip():
+        if rest.strip() and (not lex.open_claim_needs or not lex.open_claim_needs.isdisjoint(feats)):
             # evidence: from the third-party subject to the end of the sentence
             spans.setdefault("assumption", []).append((ts, te + len(rest)))
             return

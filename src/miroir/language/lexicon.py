@@ -25,7 +25,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 LANGUAGES: tuple[str, ...] = ("fr", "en")
 
 # bump when the engine's logic (not the lexicon) changes the output
-ENGINE_CODE_VERSION = "6"
+ENGINE_CODE_VERSION = "7"
 
 INTERACTION_LABELS: tuple[str, ...] = (
     "question", "open_question", "hedge", "assumption", "clarification", "pressure",
@@ -237,6 +237,9 @@ class Lexicon:
     # the first marker of each [[combine]]'s 'all' and every [[suppress]] marker: a
     # sentence without any of them skips the tables (so list a combine's rarest marker first)
     table_markers: frozenset[str] = frozenset()
+    # [meta] open_claim_needs: when set, a third-party subject followed by a predicate
+    # with no claim cue is an assumption only if the sentence has one of these markers
+    open_claim_needs: frozenset[str] = frozenset()
 
 
 def _split_group(pattern: str) -> tuple[list[str], str, bool] | None:
@@ -473,6 +476,7 @@ def load_lexicon(lang: str) -> Lexicon:
         not_names=frozenset(_strs(meta.get("not_names"), f"{path.name} [meta]", "not_names")) | openers,
         combines=tuple(combines),
         suppresses=tuple(suppresses),
+        open_claim_needs=frozenset(_strs(meta.get("open_claim_needs"), f"{path.name} [meta]", "open_claim_needs")),
         table_markers=frozenset(ev for _label, ev, _needed, _none in combines)
         | frozenset(m for _label, by in suppresses for m in by),
     )
