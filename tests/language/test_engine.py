@@ -177,3 +177,14 @@ def test_cue_with_lookahead_is_decided_at_each_occurrence() -> None:
 def test_tilde_inside_a_pattern_is_an_open_word_ending() -> None:
     layer = _layers([], [{"feature": "timeline", "patterns": ["roll~ out"]}])
     assert _features(layer, "we rolled out in may, rolls out") == [{"timeline"}, {"timeline"}]
+
+
+def test_contextual_pattern_does_not_stop_memoising_other_cues() -> None:
+    # "issue~(?= log)" may only match cue texts like "issue", "issues": other cues starting
+    # with "i" stay memoised by their text (the memo is what makes the scan fast)
+    layer = _layers([{"feature": "pain", "patterns": ["issue~(?! log)"]}],
+                    [{"feature": "budget", "patterns": ["invoice"]}])
+    assert _features(layer, "the invoice issue") == [{"budget"}, {"pain"}]
+    assert _features(layer, "the issue log") == []  # the scan itself applies the lookahead
+    assert "invoice" in layer.memo
+    assert "issue" not in layer.memo  # decided at each occurrence

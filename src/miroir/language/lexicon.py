@@ -120,12 +120,60 @@ class _Entry:
     literal: str
     regex: re.Pattern[str]
     rule: Rule
-    # the pattern looks outside the cue (lookahead/lookbehind, ^ or $): whether it
-    # applies depends on the context, so a cue it may match is never memoised by text
-    contextual: bool = False
+    # for a pattern that looks outside the cue (lookahead/lookbehind, ^ or $): the same
+    # pattern without those assertions. A cue text it fully matches may or may not match
+    # the pattern depending on the words around it, so that cue is never memoised by text
+    core: re.Pattern[str] | None = None
+
+    @property
+    def contextual(self) -> bool:
+        return self.core is not None
 
 
-_CONTEXTUAL = re.compile(r"\(\?<?[=!]|(?<!\\)[$^]")
+def strip_assertions(pattern: str) -> str | None:
+    """``pattern`` without its lookaround groups and ``^``/``$`` anchors (a more
+    permissive pattern), or None when it has none."""
+    out: list[str] = []
+    i, n, changed, in_class = 0, len(pattern), False, False
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            out.append(pattern[i:i + 2])
+            i += 2
+            continue
+        if in_class:
+            in_class = c != "]"
+            out.append(c)
+            i += 1
+            continue
+        if c == "[":
+            in_class = True
+            out.append(c)
+            if pattern[i + 1:i + 2] == "^":  # a negated class, not an anchor
+                out.append("^")
+                i += 1
+            i += 1
+            continue
+        if c in "^$":
+            changed = True
+            i += 1
+            continue
+        if pattern.startswith(("(?=", "(?!", "(?<=", "(?<!"), i):
+            depth, j = 0, i
+            while j < n:  # skip to the group's closing parenthesis
+                if pattern[j] == "\\":
+                    j += 2
+                    continue
+                depth += {"(": 1, ")": -1}.get(pattern[j], 0)
+                j += 1
+                if depth == 0:
+                    break
+            changed = True
+            i = j
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out) if changed else None
 
 
 class Layer:
@@ -144,43 +192,74 @@ class Layer:
         # third party and a decision-process cue): once per distinct cue text
         self.inner = inner
         self.memo: dict[str, tuple[Action, ...]] = {}
+        # cue texts a contextual pattern may match: (fixed actions, contextual entries to check)
+        self._ctx_memo: dict[str, tuple[tuple[Action, ...], tuple[_Entry, ...]]] = {}
 
     def rules_at(self, low: str, start: int, end: int) -> tuple[Rule, ...]:
         """Every rule with a pattern matching exactly ``low[start:end]``."""
-        return self._rules_at(low, start, end)[0]
+        fixed, contextual = self._candidates(low, start, end)
+        done = {id(r) for r in fixed}
+        return fixed + tuple(e.rule for e in contextual if id(e.rule) not in done and _matches(e, low, start, end))
 
-    def _rules_at(self, low: str, start: int, end: int) -> tuple[tuple[Rule, ...], bool]:
-        """The rules, and whether any candidate pattern depends on the text around the cue."""
+    def _candidates(self, low: str, start: int, end: int) -> tuple[tuple[Rule, ...], tuple[_Entry, ...]]:
+        """The rules whose plain patterns match the cue text exactly, and the
+        contextual patterns that may match it depending on the words around it."""
         text = low[start:end]
         rules: list[Rule] = []
         seen: set[int] = set()
-        contextual = False
+        contextual: list[_Entry] = []
         for entry in self._by_first.get(text[:1], []) + self._by_first.get("", []):
             if id(entry.rule) in seen or not text.startswith(entry.literal):
                 continue
-            contextual = contextual or entry.contextual
-            # a contextual pattern is matched in the real text (its lookarounds see the context)
-            m = (None if entry.contextual else entry.regex.fullmatch(low, start, end)) \
-                or entry.regex.match(low, start)
+            if entry.core is not None:
+                if entry.core.fullmatch(text):
+                    contextual.append(entry)
+                continue
+            m = entry.regex.fullmatch(low, start, end) or entry.regex.match(low, start)
             if m is not None and m.end() == end:
                 seen.add(id(entry.rule))
                 rules.append(entry.rule)
-        return tuple(rules), contextual
+        return tuple(rules), tuple(e for e in contextual if id(e.rule) not in seen)
 
     def actions(self, low: str, start: int, end: int) -> tuple[Action, ...]:
         """The rules of a cue as compact actions, memoised by the cue text.
 
         Unrestricted, non-initial rules are merged into one action whose
-        feature tuples have no duplicates.
+        feature tuples have no duplicates. A cue that a contextual pattern
+        (lookaround, ``^``, ``$``) may match keeps its fixed part memoised and
+        has only those patterns checked again at each occurrence.
         """
         text = low[start:end]
         found = self.memo.get(text)
         if found is not None:
             return found
+        partial = self._ctx_memo.get(text)
+        if partial is None:
+            fixed, contextual = self._candidates(low, start, end)
+            partial = (self._compact(fixed, text), contextual)
+            if len(self.memo) + len(self._ctx_memo) > 100_000:  # numbers, open word endings: bounded memory
+                self.memo.clear()
+                self._ctx_memo.clear()
+            if not contextual:
+                self.memo[text] = partial[0]
+                return partial[0]
+            self._ctx_memo[text] = partial
+        base, contextual = partial
+        seen: set[int] = set()
+        extra: list[Action] = []
+        for entry in contextual:
+            if id(entry.rule) not in seen and _matches(entry, low, start, end):
+                seen.add(id(entry.rule))
+                rule = entry.rule
+                extra.append((tuple(f for f in rule.features if f in DIRECT_FEATURES),
+                              tuple(f for f in rule.features if f not in DIRECT_FEATURES),
+                              rule.initial, None if rule.unrestricted else rule, None))
+        return base + tuple(extra) if extra else base
+
+    def _compact(self, rules: tuple[Rule, ...], text: str) -> tuple[Action, ...]:
         merged_direct: list[str] = []
         merged_marks: list[str] = []
         out: list[Action] = []
-        rules, contextual = self._rules_at(low, start, end)
         for rule in rules:
             direct = tuple(f for f in rule.features if f in DIRECT_FEATURES)
             marks = tuple(f for f in rule.features if f not in DIRECT_FEATURES)
@@ -200,20 +279,19 @@ class Layer:
                     # cues may still start inside it ("pouvoir sur le budget" -> budget)
                     pos = 1
                     continue
-                inner_rules, inner_ctx = self.inner._rules_at(text, i_start, i_end)
-                contextual = contextual or inner_ctx
-                for rule in inner_rules:
+                # topic cues inside a cue are judged on the cue's own text
+                for rule in self.inner.rules_at(text, i_start, i_end):
                     out.append((tuple(f for f in rule.features if f in DIRECT_FEATURES),
                                 tuple(f for f in rule.features if f not in DIRECT_FEATURES),
                                 False, None if rule.unrestricted else rule, (i_start, i_end)))
                 pos = max(i_end, i_start + 1)
-        found = tuple(out)
-        if contextual:  # depends on the words around the cue: decided again at each occurrence
-            return found
-        if len(self.memo) > 100_000:  # numbers and open word endings: keep memory bounded
-            self.memo.clear()
-        self.memo[text] = found
-        return found
+        return tuple(out)
+
+
+def _matches(entry: _Entry, low: str, start: int, end: int) -> bool:
+    """Whether ``entry`` matches exactly ``low[start:end]`` in its context."""
+    m = entry.regex.match(low, start)
+    return m is not None and m.end() == end
 
 
 @dataclass(frozen=True)
@@ -410,8 +488,10 @@ def _compile_layer(entries: list[tuple[Rule, list[str]]], where: str, inner: Lay
                 node = node.children.setdefault(ch, _Node())
             finished = _finish(rest, prefix_only, body)
             node.leaves.append((-len(body), finished))
+            core = strip_assertions(rest)
             resolved.append(_Entry(lit, re.compile(re.escape(lit) + finished, re.MULTILINE), rule,
-                                   bool(_CONTEXTUAL.search(body))))
+                                   None if core is None else
+                                   re.compile(re.escape(lit) + core + (r"\w*" if prefix_only else ""))))
     source = r"\b" + _emit(root)
     try:
         regex = re.compile(source, re.MULTILINE)  # '$' = end of an utterance in a joined scan
