@@ -580,11 +580,9 @@ def resolve_rep_team(per_row: pd.DataFrame, value: str, *, direction: int, min_e
         if not flagged(t, direction, min_effect, alpha):
             continue
         members = [r for r, tm in rep_team.items() if tm == t.id and r in reps_x]
-        # breadth, not size: the team as a whole passed the materiality threshold; its reps' own
-        # estimates are noisy (few rows each), so each needs only half of it to count as leaning
-        lean = [r for r in members if direction * reps_x[r].diff >= min_effect / 2]
+        lean = [r for r in members if direction * reps_x[r].diff >= min_effect]
         if members and len(lean) / len(members) >= team_share and _beyond_top_rep(dd, value, t.id, direction,
-                                                                                  alpha, reps_x, min_effect / 2):
+                                                                                  alpha, reps_x, min_effect):
             t.members = sorted(members)
             team_hits.append(t)
     covered = {t.id for t in team_hits}
@@ -599,8 +597,7 @@ def _beyond_top_rep(d: pd.DataFrame, value: str, team: str, direction: int, alph
     """A team effect must not be one rep's: without the team's most extreme rep, the rest of
     the team still differs from the organisation outside the team in the same direction,
     significantly and by at least ``min_effect`` (a single planted rep leaves the rest of a
-    team at the organisation's level; a team-wide behaviour does not). ``resolve_rep_team``
-    passes half the team's materiality threshold: the team itself has already passed it."""
+    team at the organisation's level; a team-wide behaviour does not)."""
     mine = d[d["team"] == team]
     if mine["rep"].nunique() < 2:
         return False
