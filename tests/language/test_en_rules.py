@@ -193,7 +193,7 @@ def test_audit_alone_is_not_decision_process() -> None:
 
 def test_en_lexicon_has_combine_and_suppress_tables() -> None:
     lex = load_lexicon("en")
-    assert any(label == "timeline" and "x_date" in needed for label, _ev, needed, _none in lex.combines)
+    assert any(c[0] == "timeline" and "x_date" in c[2] for c in lex.combines)
     assert any(label == "pressure" and "x_self_commit" in by for label, by in lex.suppresses)
 
 
@@ -308,3 +308,25 @@ def test_exploratory_counts(text: str) -> None:
 
 def test_status_question_is_not_exploratory() -> None:
     assert "exploratory" not in labels("When is the contract going out?", "manager", "pipeline_review")
+
+
+# ---------------------------------------------------------------- claims about the customer's things (reviews)
+
+
+@pytest.mark.parametrize("text", [
+    "I think the budget is approved.",
+    "Probably the committee meets in March.",
+    "I'm pretty sure legal won't block the contract.",
+])
+def test_hedged_belief_about_a_customer_topic_in_a_review_is_an_assumption(text: str) -> None:
+    assert "assumption" in labels(text, "rep", "pipeline_review")
+
+
+@pytest.mark.parametrize(("text", "role", "context"), [
+    ("I think the budget is approved.", "customer", "customer_call"),  # the customer's own organisation
+    ("I think the budget is approved.", "rep", "customer_call"),  # a review-only rule
+    ("Anna told me on the call that the budget is probably approved.", "rep", "pipeline_review"),  # sourced
+    ("I think we should send the proposal on Friday.", "rep", "pipeline_review"),  # no customer topic: own plan
+])
+def test_hedged_belief_does_not_count(text: str, role: str, context: str) -> None:
+    assert "assumption" not in labels(text, role, context)

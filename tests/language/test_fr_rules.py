@@ -142,3 +142,20 @@ def test_fr_open_question(text: str, context: str, expected: bool) -> None:
 def test_rhetorical_and_small_talk_are_not_questions() -> None:
     assert "question" not in labels("Qui n'adore pas les lundis ?", "manager", REVIEW)
     assert "question" not in labels("Je suis dans le train, dis-moi si ça coupe.", "rep", CALL)
+
+
+# ---------------------------------------------------------------- affirmations sur les choses du client (revues)
+
+
+def test_croyance_sur_un_sujet_de_decision_en_revue_est_une_assumption() -> None:
+    ann = annotate("Je pense que le budget est validé.", "fr", "rep", "pipeline_review")
+    assert "assumption" in ann.labels
+    ann = annotate("A priori ça passe en comité en mars.", "fr", "manager", "forecast_call")
+    assert "assumption" in ann.labels
+
+
+def test_croyance_ne_compte_pas_hors_revue_ou_avec_source() -> None:
+    assert "assumption" not in annotate("Je pense que le budget est validé.", "fr", "customer", "customer_call").labels
+    assert "assumption" not in annotate("Je pense que le budget est validé.", "fr", "rep", "customer_call").labels
+    assert "assumption" not in annotate("Anne m'a confirmé par mail que le budget est a priori validé.", "fr", "rep",
+                                        "pipeline_review").labels

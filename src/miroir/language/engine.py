@@ -82,6 +82,7 @@ def _has_wh(low: str, s_start: int, s_end: int, lex: Lexicon) -> bool:
 def _close_sentence(
     spans: dict[str, list[Span]], low: str, base: int, s_start: int, s_end: int, qmark: bool,
     feats: dict[str, list[Span]], role: str | None, lex: Lexicon, cased: str | None = None,
+    context: str | None = None,
 ) -> None:
     """Decide the sentence-level labels of ``low[s_start:s_end]``; spans are
     stored relative to ``base`` (the utterance start). The lexicon's
@@ -92,8 +93,10 @@ def _close_sentence(
         _decide_sentence(spans, low, base, s_start, s_end, qmark, feats, role, lex, cased)
         return
     keys = feats.keys()
-    for label, evidence, needed, blocked in lex.combines:
-        if keys >= needed and keys.isdisjoint(blocked):
+    for label, evidence, needed, blocked, any_label, roles, contexts in lex.combines:
+        if keys >= needed and keys.isdisjoint(blocked) and (roles is None or role in roles) and (
+                contexts is None or context in contexts) and (
+                not any_label or _has_label_in(spans, any_label, s_start - base)):
             spans.setdefault(label, []).append(feats[evidence][0])
     _decide_sentence(spans, low, base, s_start, s_end, qmark, feats, role, lex, cased)
     for label, markers in lex.suppresses:
@@ -105,6 +108,11 @@ def _close_sentence(
                 spans[label] = kept
             else:
                 del spans[label]
+
+
+def _has_label_in(spans: dict[str, list[Span]], labels: frozenset[str], lo: int) -> bool:
+    """Whether one of ``labels`` has a span in the current sentence (spans from ``lo`` on)."""
+    return any(sp[0] >= lo for label in labels for sp in spans.get(label, ()))
 
 
 def _decide_sentence(
@@ -249,14 +257,14 @@ def annotate_joined(
         while k < n_eos and eos[k][0] <= u_end:
             e_end, qmark = eos[k]
             if feats or qmark:
-                _close_sentence(spans, big, base, s_start, e_end, qmark, feats, role, lex, cased)
+                _close_sentence(spans, big, base, s_start, e_end, qmark, feats, role, lex, cased, context)
                 feats = {}
             s_start = e_end
             k += 1
         if feats:
             tail = big[s_start:u_end].rstrip()
             _close_sentence(spans, big, base, s_start, s_start + len(tail), tail.endswith("?"), feats, role, lex,
-                            cased)
+                            cased, context)
             feats = {}
 
     for m in act.regex.finditer(big):
@@ -277,7 +285,7 @@ def annotate_joined(
         while start >= next_end:
             qmark = eos[k][1]
             if feats or qmark:
-                _close_sentence(spans, big, base, s_start, next_end, qmark, feats, role, lex, cased)
+                _close_sentence(spans, big, base, s_start, next_end, qmark, feats, role, lex, cased, context)
                 feats = {}
             s_start = next_end
             k += 1

@@ -25,7 +25,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 LANGUAGES: tuple[str, ...] = ("fr", "en")
 
 # bump when the engine's logic (not the lexicon) changes the output
-ENGINE_CODE_VERSION = "7"
+ENGINE_CODE_VERSION = "8"
 
 INTERACTION_LABELS: tuple[str, ...] = (
     "question", "open_question", "hedge", "assumption", "clarification", "pressure",
@@ -51,7 +51,7 @@ _RULE_KEYS = frozenset(
 )
 # custom sentence markers a lexicon may define for its own [[combine]] / [[suppress]] tables
 CUSTOM_MARKER_PREFIX = "x_"
-_COMBINE_KEYS = frozenset({"label", "all", "none", "comment"})
+_COMBINE_KEYS = frozenset({"label", "all", "none", "any_label", "roles", "contexts", "comment"})
 _SUPPRESS_KEYS = frozenset({"label", "by", "comment"})
 
 
@@ -309,7 +309,10 @@ class Lexicon:
     not_names: frozenset[str] = frozenset()
     # [[combine]]: (label, marker whose first cue is the evidence, markers all needed in
     # the sentence, markers that block it)
-    combines: tuple[tuple[str, str, frozenset[str], frozenset[str]], ...] = ()
+    # (label, evidence marker, markers needed, blocking markers, labels one of which is needed,
+    #  roles or None, contexts or None)
+    combines: tuple[tuple[str, str, frozenset[str], frozenset[str], frozenset[str],
+                          frozenset[str] | None, frozenset[str] | None], ...] = ()
     # [[suppress]]: (label, markers any of which drops the label's spans in that sentence)
     suppresses: tuple[tuple[str, frozenset[str]], ...] = ()
     # the first marker of each [[combine]]'s 'all' and every [[suppress]] marker: a
@@ -531,12 +534,21 @@ def load_lexicon(lang: str) -> Lexicon:
             if rule.feature in _TOPIC_FEATURES or rule.feature.startswith(CUSTOM_MARKER_PREFIX):
                 # topic cues and custom markers are also found inside a longer cue
                 topic.append((rule, patterns))
-    combines: list[tuple[str, str, frozenset[str], frozenset[str]]] = []
+    combines: list[tuple[str, str, frozenset[str], frozenset[str], frozenset[str],
+                         frozenset[str] | None, frozenset[str] | None]] = []
     for i, raw in enumerate(data.get("combine", []), start=1):
         where = f"{path.name} combine #{i}"
         label, markers = _parse_sentence_table(raw, where, _COMBINE_KEYS, "all")
         none = frozenset(_strs(raw.get("none"), where, "none"))
-        combines.append((label, markers[0], frozenset(markers), none))
+        any_label = frozenset(_strs(raw.get("any_label"), where, "any_label"))
+        if any_label - set(DIRECT_FEATURES):
+            raise LexiconError(f"{where}: 'any_label' takes labels found from cues ({sorted(DIRECT_FEATURES)})",
+                               f"Remove {sorted(any_label - set(DIRECT_FEATURES))}.")
+        roles = raw.get("roles")
+        contexts = raw.get("contexts")
+        combines.append((label, markers[0], frozenset(markers), none, any_label,
+                         None if roles is None else frozenset(_strs(roles, where, "roles")),
+                         None if contexts is None else frozenset(_strs(contexts, where, "contexts"))))
     suppresses: list[tuple[str, frozenset[str]]] = []
     for i, raw in enumerate(data.get("suppress", []), start=1):
         label, markers = _parse_sentence_table(raw, f"{path.name} suppress #{i}", _SUPPRESS_KEYS, "by")
@@ -557,7 +569,7 @@ def load_lexicon(lang: str) -> Lexicon:
         combines=tuple(combines),
         suppresses=tuple(suppresses),
         open_claim_needs=frozenset(_strs(meta.get("open_claim_needs"), f"{path.name} [meta]", "open_claim_needs")),
-        table_markers=frozenset(ev for _label, ev, _needed, _none in combines)
+        table_markers=frozenset(c[1] for c in combines)
         | frozenset(m for _label, by in suppresses for m in by),
     )
 
