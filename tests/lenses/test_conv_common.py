@@ -127,6 +127,23 @@ def test_resolve_team_vs_rep() -> None:
     assert [r.id for r in reps] == ["c2"]
 
 
+def test_rep_standing_out_from_a_flagged_team_is_reported_too() -> None:
+    rng = np.random.default_rng(1)
+    rows = []
+    for team, reps in (("A", ["a1", "a2", "a3", "a4"]), ("B", ["b1", "b2", "b3", "b4"])):
+        for r in reps:
+            for _ in range(30):
+                base = 0.4 if team == "A" else 0.1  # the whole team A...
+                if r == "a1":
+                    base = 0.8  # ... and one of its reps far beyond it
+                rows.append({"team": team, "rep": r, "v": base + rng.normal(0, 0.05)})
+    teams, reps, _ = resolve_rep_team(pd.DataFrame(rows), "v", direction=1, min_effect=0.1, alpha=0.05,
+                                      min_n_rep=10, min_n_team=20)
+    assert [t.id for t in teams] == ["A"]
+    assert [(r.id, r.baseline_group) for r in reps] == [("a1", "team-mates in A")]
+    assert reps[0].baseline == pytest.approx(0.4, abs=0.03)  # compared with a2-a4, not with team B
+
+
 def test_select_quotes_diverse_and_dense() -> None:
     org = Org(people=[("Claire", "manager", "Sud", None), ("Hugo", "rep", "Sud", "Claire")])
     convs = []

@@ -526,6 +526,7 @@ class Tested:
     p: float
     q: float = 1.0
     members: list[str] = field(default_factory=list)
+    baseline_group: str = "rest of the organisation"
 
 
 def flagged(t: Tested, direction: int, min_effect: float, alpha: float) -> bool:
@@ -567,8 +568,10 @@ def resolve_rep_team(per_row: pd.DataFrame, value: str, *, direction: int, min_e
     it differs from the rest of the organisation (BH over teams) and at least
     ``team_share`` of its reps with enough data lean the same way against the rest
     outside their team; its reps are then not reported one by one. Otherwise reps
-    that differ from the rest (BH over reps) are reported. Returns (team findings,
-    rep findings, material but not settled: observations)."""
+    that differ from the rest (BH over reps) are reported; inside a reported team, a rep
+    who differs from their own team-mates (BH within the team) is reported as well, with
+    the team-mates as baseline. Returns (team findings, rep findings, material but not
+    settled: observations)."""
     d = per_row.dropna(subset=[value])
     teams, _ = test_units(d.dropna(subset=["team"]), value, "team", "team", min_n_team, direction=direction)
     reps, small_reps = test_units(d.dropna(subset=["rep"]), value, "rep", "rep", min_n_rep, direction=direction)
@@ -587,6 +590,12 @@ def resolve_rep_team(per_row: pd.DataFrame, value: str, *, direction: int, min_e
             team_hits.append(t)
     covered = {t.id for t in team_hits}
     rep_hits = [r for r in reps if flagged(r, direction, min_effect, alpha) and rep_team.get(r.id) not in covered]
+    for t in team_hits:  # a rep who stands out even from their own (flagged) team-mates is reported too
+        inside, _ = test_units(dd[dd["team"] == t.id], value, "rep", "rep", min_n_rep, direction=direction)
+        for r in inside:
+            if flagged(r, direction, min_effect, alpha):
+                r.baseline_group = f"team-mates in {t.id}"
+                rep_hits.append(r)
     unsettled = [r for r in reps + small_reps
                  if r not in rep_hits and rep_team.get(r.id) not in covered and direction * r.diff >= min_effect]
     return team_hits, rep_hits, unsettled
@@ -752,11 +761,14 @@ def tested_finding(kind: str, t: Tested, texts: Texts, metric: str, unit: str, e
     """A finding from one scope's comparison with the rest: its value vs the
     baseline, the difference with its interval, n, and the BH q-value; a team
     finding also lists the team's reps (params)."""
-    params = {**params, "alpha": params.get("alpha"), "q_value": t.q}
+    params = {**params, "alpha": params.get("alpha"), "q_value": t.q, "baseline_group": t.baseline_group}
     if t.level == "team":
         params["reps"] = t.members
+    method = method or WELCH_METHOD
+    if t.baseline_group != Tested.baseline_group:
+        method = f"{method}; baseline: {t.baseline_group}"
     return make_finding(kind, level or t.level, t.id, texts, Metric(metric, t.value, t.baseline, unit),
-                        Effect(t.diff, t.ci_low, t.ci_high, method or WELCH_METHOD), t.n, confidence_of(t),
+                        Effect(t.diff, t.ci_low, t.ci_high, method), t.n, confidence_of(t),
                         evidence, params, value_at_stake=value_at_stake)
 
 

@@ -33,6 +33,9 @@ from .transcripts import FORMATS, Turn, write
 from .world import PRODUCTS, STAGES, START, Org, Person
 
 STAGE_P = np.array([0.1, 0.2, 0.4, 0.7])
+# attention_mismatch plant: depth (claims and follow-ups) of the smallest deals a manager's reviews discuss
+# (depth 1 for the largest); 3 left the planted manager only ~0.10 above the structural mismatch of a value-led team
+INVERSE_DEPTH_SMALL = 4
 CALL_FORMATS = {"customer_call": (0.25, 0.1, 0.1, 0.1, 0.15, 0.3),  # gong-heavy, like a call recorder
                 "pipeline_review": (0.3, 0.25, 0.15, 0.15, 0.1, 0.05),
                 "forecast_call": (0.3, 0.25, 0.15, 0.15, 0.1, 0.05)}
@@ -260,8 +263,8 @@ class Conversations:
             owner_p = org.reps[int(b.owner[c])]
             owner = rep_by_name.get(owner_p.name) or self.speaker(owner_p)
             r = ranks[c] / max(1, len(chosen) - 1)
-            if traits.attention == "inverse":
-                depth = 3 if r > 0.6 else (2 if r > 0.3 else 1)
+            if traits.attention == "inverse":  # the smallest deals get the longest discussions
+                depth = INVERSE_DEPTH_SMALL if r > 0.6 else (2 if r > 0.3 else 1)
             else:
                 depth = 3 if r < 0.3 else (2 if r < 0.65 else 1)
             sourced = owner_p.rep.sourced_claims if owner_p.rep else 0.7

@@ -151,7 +151,7 @@ def _monologue(comp: Composer, intent: str, ctx: dict[str, str], k: int) -> str:
 @dataclass
 class ReviewItem:
     deal: DealView
-    depth: int  # 1..3: how long the deal is discussed
+    depth: int  # 1..4: how long the deal is discussed (claims and follow-ups)
     sourced: float  # the owner's share of sourced claims
 
 
