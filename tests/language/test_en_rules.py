@@ -330,3 +330,9 @@ def test_hedged_belief_about_a_customer_topic_in_a_review_is_an_assumption(text:
 ])
 def test_hedged_belief_does_not_count(text: str, role: str, context: str) -> None:
     assert "assumption" not in labels(text, role, context)
+
+
+@pytest.mark.parametrize("text", ["Did Anna tell you that directly?", "Do you have that in writing?",
+                                  "Did you hear it first-hand?"])
+def test_asking_for_the_source_of_a_claim_is_clarification(text: str) -> None:
+    assert "clarification" in labels(text, "manager", "pipeline_review")

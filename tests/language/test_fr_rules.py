@@ -159,3 +159,13 @@ def test_croyance_ne_compte_pas_hors_revue_ou_avec_source() -> None:
     assert "assumption" not in annotate("Je pense que le budget est validé.", "fr", "rep", "customer_call").labels
     assert "assumption" not in annotate("Anne m'a confirmé par mail que le budget est a priori validé.", "fr", "rep",
                                         "pipeline_review").labels
+
+
+def test_demander_la_source_est_une_clarification_pas_une_defense() -> None:
+    ann = annotate("Attends, tu tiens ça d'où ?", "fr", "manager", "pipeline_review")
+    assert "clarification" in ann.labels and "defensive" not in ann.labels
+
+
+def test_rejeter_la_faute_est_defensif() -> None:
+    for text in ("Le problème vient du marketing, pas de moi.", "Je vois pas ce que j'aurais pu faire de plus."):
+        assert "defensive" in annotate(text, "fr", "rep", "pipeline_review").labels
