@@ -216,3 +216,39 @@ def test_event_step_found_and_placebo_clean() -> None:
     assert step.q < 0.05
     assert eff[("slippage", False)].ci_low < 0 < eff[("slippage", False)].ci_high
     assert eff[("discount_depth", True)].ci_low < 0 < eff[("discount_depth", True)].ci_high  # placebo: nothing
+
+
+def test_event_effects_one_bh_family_for_all_events() -> None:
+    from miroir.stats import benjamini_hochberg
+
+    con = memory_store()
+    _insert(con, "deals", [{"deal_id": "A", "owner": "Ana", "amount": 1.0, "status": "won", "stage": "x",
+                            "created_at": ts("2023-01-02").date(), "close_date": ts("2025-12-30").date()}])
+    ctx = LensContext(con=con)
+    rng = np.random.default_rng(5)
+    days = pd.date_range("2024-01-01", "2025-06-30", freq="D")
+    val = rng.normal(10, 1, len(days)) + np.where(days >= ts("2024-07-01"), 1.0, 0.0)
+    series = {"discount_depth": pd.DataFrame({"date": days, "value": val}),
+              "slippage": pd.DataFrame({"date": days, "value": rng.normal(10, 1, len(days))})}
+    events = pd.DataFrame({"date": [ts("2024-07-01"), ts("2025-01-06")], "kind": ["compensation", "tool"],
+                           "description": ["new plan", "new tool"]})
+    real = [e for e in event_effects(ctx, events, series, window_weeks=26) if not e.placebo]
+    assert len(real) == 4  # 2 events x 2 metrics, one family: q-values are BH over the four p-values
+    _, q = benjamini_hochberg([e.p for e in real])
+    assert [e.q for e in real] == pytest.approx(list(q))
+
+
+def test_period_end_discount_series_keeps_the_quarter_end_wins() -> None:
+    from miroir.lenses._events import metric_series
+
+    con = memory_store()
+    rows = []
+    for i, (close, disc) in enumerate([("2024-01-10", 5.0), ("2024-02-20", 6.0), ("2024-03-05", 12.0),
+                                       ("2024-03-28", 14.0), ("2024-04-02", 4.0)]):
+        rows.append({"deal_id": f"D{i}", "owner": "Ana", "amount": 1.0, "status": "won", "stage": "x",
+                     "created_at": ts("2023-12-01").date(), "close_date": ts(close).date(), "discount_pct": disc})
+    _insert(con, "deals", rows)
+    s = metric_series(LensContext(con=con), None)
+    assert sorted(s["discount_depth"]["value"]) == [4.0, 5.0, 6.0, 12.0, 14.0]
+    # weeks 10+ of the quarter (day 63 on): 2024-03-04 onwards in Q1
+    assert sorted(s["period_end_discount"]["value"]) == [12.0, 14.0]

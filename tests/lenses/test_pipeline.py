@@ -161,3 +161,31 @@ def test_maven_export_without_history(external_dir, tmp_path) -> None:  # type: 
     assert reasons[("forecast", "forecast_bias")] == "missing_table"
     assert "hockey_stick" in outcome.results["forecast"].metrics
     con.close()
+
+
+def test_scope_search_material_vs_uses_the_others_not_the_whole_organisation() -> None:
+    # team A: 24 of 200 (12%), team B: 2 of 200 (1%); the organisation's rate, 6.5%, contains team A itself:
+    # "2x the organisation's rate" (13%) would miss A, "2x the rest of the organisation" (2 x 1%) does not
+    teams = np.repeat(["A", "B"], 200)
+    reps = np.array([f"{t}{i % 10}" for i, t in enumerate(teams)])
+    y = np.zeros(400, bool)
+    y[:24] = True
+    y[200:202] = True
+    p0 = y.mean()
+    assert p0 == pytest.approx(0.065)
+    one, two = _rate_tests(y, p0)
+    kw = {"one": one, "two": two, "size": lambda m: int(m.sum()), "direction": 1, "min_n_rep": 20,
+          "min_n_team": 40, "levels": ("team",)}
+    old = scope_search(reps, teams, material=lambda iv: iv.estimate >= max(0.05, 2 * p0), **kw)
+    assert old.hits == []
+
+    def vs_others(t) -> bool:  # type: ignore[no-untyped-def]
+        others = t.own.estimate - t.resid.estimate  # 0.12 - (0.12 - 0.01)
+        assert others == pytest.approx(0.01)
+        return bool(t.own.estimate >= 2 * others)
+
+    new = scope_search(reps, teams, material=lambda iv: iv.estimate >= 0.05, material_vs=vs_others, **kw)
+    assert [(h.level, h.id) for h in new.hits] == [("team", "A")]
+    # the relative rule only adds a condition: it cannot flag what the absolute one rejects
+    none = scope_search(reps, teams, material=lambda iv: iv.estimate >= 0.5, material_vs=vs_others, **kw)
+    assert none.hits == []

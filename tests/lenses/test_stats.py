@@ -125,3 +125,16 @@ def test_ols_hc3_by_hand() -> None:
     r = stats.ols(y, pd.DataFrame({"b": [0, 0, 0, 1, 1]}), hc="HC3")
     # HC3 residual scaling 1/(1-h)^2: group a h=1/3, group b h=1/2
     assert r.se[1] == pytest.approx(np.sqrt(2.5))
+
+
+def test_fisher_midp_greater_by_hand() -> None:
+    # [[2, 0], [0, 2]]: X ~ hypergeometric(4 units, 2 in column 1, 2 drawn); P(X = 2) = 1 / C(4, 2) = 1/6,
+    # nothing above: mid-p = 1/12
+    assert stats.fisher_midp_greater(2, 0, 0, 2) == pytest.approx(1 / 12)
+    # [[3, 1], [1, 3]]: C(8, 4) = 70 tables; P(X = 3) = C(4,3) C(4,1) / 70 = 16/70, P(X = 4) = 1/70:
+    # mid-p = 1/70 + 8/70 = 9/70 (the exact one-sided p would be 17/70)
+    assert stats.fisher_midp_greater(3, 1, 1, 3) == pytest.approx(9 / 70)
+    # the other direction: P(X > 1) = (36 + 16 + 1)/70, P(X = 1) = 16/70: mid-p = 53/70 + 8/70 = 61/70
+    assert stats.fisher_midp_greater(1, 3, 3, 1) == pytest.approx(61 / 70)
+    # a degenerate margin tells nothing
+    assert stats.fisher_midp_greater(0, 0, 3, 4) == 1.0

@@ -263,6 +263,7 @@ def scope_search(
     min_n_team: int,
     q: float = 0.05,
     levels: tuple[str, ...] = ("rep", "team", "org"),
+    material_vs: Callable[[ScopeTest], bool] | None = None,
 ) -> ScopeSearch:
     """Find the level where an effect is.
 
@@ -276,6 +277,13 @@ def scope_search(
     3. the organisation, without flagged teams and reps, against the null.
     ``direction`` is +1 (only increases matter), -1, or 0 (either way; the
     residual must then have the sign of the own effect).
+    ``material_vs`` (optional) is a second materiality test on the whole
+    scope test: the own effect and, for reps and teams, the difference from
+    the comparison group (``resid``: team-mates for a rep, the rest of the
+    organisation for a team; ``None`` for the organisation), for thresholds
+    relative to the others - the organisation's overall rate contains the
+    scope itself, so it is the wrong baseline for "x times the norm" when a
+    team is half of the organisation.
     """
     rep_codes, rep_names = pd.factorize(pd.Series(np.asarray(rep).astype(str)) + "\x1f"
                                         + pd.Series(np.asarray(team).astype(str)))
@@ -300,7 +308,8 @@ def scope_search(
         for c, r, a, rr, ar in zip(cands, rej, adj, rej_r, adj_r, strict=True):
             c.q = None if not np.isfinite(a) else float(max(a, ar) if np.isfinite(ar) else a)
             c.flagged = (bool(r) and bool(rr) and _directional(c.own, direction, 0.05) and material(c.own)
-                         and sign_ok(c.own, c.resid))
+                         and sign_ok(c.own, c.resid)
+                         and (material_vs is None or material_vs(c)))
 
     if "rep" in levels:
         cands: list[ScopeTest] = []
@@ -350,7 +359,8 @@ def scope_search(
         if own is not None:
             org = ScopeTest("org", "org", own, None, k, mask=m)
             org.q = own.p_value
-            org.flagged = _directional(own, direction, 0.05) and material(own)
+            org.flagged = (_directional(own, direction, 0.05) and material(own)
+                           and (material_vs is None or material_vs(org)))
             tests.append(org)
     return ScopeSearch(tests, org)
 

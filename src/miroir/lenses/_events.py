@@ -1,16 +1,19 @@
 """What did past changes do: key metrics before vs after each ``org_events`` date.
 
-Multiplicity: Benjamini-Hochberg over the metrics of each event (the family a
-reader asks about: "what did this change do?").
+Multiplicity: Benjamini-Hochberg over all the (event, metric) tests of the
+organisation (the family a reader asks about: "what did these changes do?";
+one family per event would let each event add its own false positives).
 
-Each metric is a set of dated observations (a won deal's discount, a review's
-pressure density, a week's slippage rate...). For an event on date E the
+Each metric is a set of dated observations (a won deal's discount, the same
+discount for the wins of the quarter's end phase alone, a review's pressure
+density, a week's slippage rate...). For an event on date E the
 window runs from the previous event (or E - ``window_weeks``) to the next event
 (or E + ``window_weeks``, or the end of the data), so a window never straddles
 another change. The level change at E is estimated as an interrupted time
 series: ``value ~ 1 + after + phase`` by least squares with standard errors
 clustered by calendar week (CR1; a metric dated per quarter, such as forecast
-accuracy, then has few clusters and honest, wide intervals), where ``phase`` (weeks 1-4, 5-9,
+accuracy, then has too few weeks and is left out: at least ``min_weeks``
+distinct weeks each side), where ``phase`` (weeks 1-4, 5-9,
 10+ of the fiscal quarter) absorbs the quarter's own rhythm (discounts and
 closings bunch at quarter ends). A common linear trend over windows of two
 quarters mostly absorbs noise, so it is reported as a sensitivity column
@@ -45,9 +48,15 @@ METRICS: dict[str, tuple[str, str, str]] = {
     "clarification_ratio": ("clarifying questions per claim in reviews (clarification / (clarification + assumption))",
                             "questions de clarification par affirmation en revue", "share"),
     "discount_depth": ("discount on won deals", "remise sur les affaires gagnées", "pts"),
+    "period_end_discount": ("discount on won deals closed in the last weeks of their quarter (week 10 on)",
+                            "remise sur les affaires gagnées dans les dernières semaines du trimestre "
+                            "(à partir de la 10e)", "pts"),
     "late_period_concentration": ("share of wins closed in the last 14 days of their quarter",
                                   "part des gains conclus dans les 14 derniers jours du trimestre", "share"),
 }
+
+
+PHASE_END_WEEK = 9  # weeks 10+ (0-based 9+) of a fiscal quarter: its end phase
 
 
 @dataclass
@@ -94,6 +103,12 @@ def metric_series(ctx: LensContext, snap_rows: pd.DataFrame | None) -> dict[str,
     if won["discount"].notna().any():
         w = won.dropna(subset=["discount"])
         out["discount_depth"] = pd.DataFrame({"date": w["close_date"], "value": w["discount"].astype(float)})
+        # the same discounts at the quarter's end alone (the phase ``_its`` calls ``phase_end``): incentives
+        # act where the period closes, and an effect there is diluted in the whole quarter's discounts
+        wk = (w["close_date"] - ctx.calendar.quarter_start(w["close_date"])).dt.days // 7
+        pe = w[(wk >= PHASE_END_WEEK).to_numpy()]
+        if len(pe):
+            out["period_end_discount"] = pd.DataFrame({"date": pe["close_date"], "value": pe["discount"].astype(float)})
     if len(won):
         qend = ctx.calendar.quarter_end(won["close_date"])
         late = ((qend - won["close_date"]).dt.days < 14).astype(float)
@@ -178,7 +193,8 @@ def _its(t_days: np.ndarray, week: np.ndarray, values: np.ndarray, trend: bool =
     share its circumstances); ``t_days`` = days since the event, ``week`` = week of
     the fiscal quarter (0-based). Returns (estimate, 95% low, high, p)."""
     X = pd.DataFrame({"after": (t_days >= 0).astype(float),
-                      "phase_mid": ((week >= 4) & (week < 9)).astype(float), "phase_end": (week >= 9).astype(float)})
+                      "phase_mid": ((week >= 4) & (week < PHASE_END_WEEK)).astype(float),
+                      "phase_end": (week >= PHASE_END_WEEK).astype(float)})
     if trend:
         X["years"] = t_days / 365.25
     X = X.loc[:, (X.std() > 0) | (X.columns == "after")]
@@ -196,7 +212,7 @@ def _prepared(cal: FiscalCalendar, s: pd.DataFrame) -> pd.DataFrame:
 
 
 def event_effects(ctx: LensContext, events: pd.DataFrame, series: dict[str, pd.DataFrame], *,
-                  window_weeks: int = 26, min_n: int = 8, min_weeks: int = 6) -> list[EventEffect]:
+                  window_weeks: int = 26, min_n: int = 8, min_weeks: int = 4) -> list[EventEffect]:
     """Level change of every metric at every event, plus one placebo per (event, metric);
     Benjamini-Hochberg q-values over the real (non-placebo) tests."""
     _, hi = data_bounds(ctx)
@@ -239,11 +255,11 @@ def event_effects(ctx: LensContext, events: pd.DataFrame, series: dict[str, pd.D
                 out.append(EventEffect(mid.normalize(), "placebo", f"placebo for {e.date()}", m, True,
                                        len(b1), len(b2), float(b1["value"].mean()), float(b2["value"].mean()),
                                        float(b1["value"].std(ddof=1)), pe, pl, ph, pp, ptr))
-    # one family per event (and per placebo): "what did this change do?"
-    families: dict[tuple[str, bool], list[EventEffect]] = {}
+    # one family for all the events and metrics of the organisation (and one for the placebos): a reader asks
+    # "what did these changes do?", and a per-event family would let every event add its own false positives
+    families: dict[bool, list[EventEffect]] = {}
     for x in out:
-        key = (x.description if x.placebo else x.event_date.isoformat(), x.placebo)
-        families.setdefault(key, []).append(x)
+        families.setdefault(x.placebo, []).append(x)
     for fam in families.values():
         _, q = benjamini_hochberg([x.p for x in fam])
         for x, qq in zip(fam, q, strict=True):

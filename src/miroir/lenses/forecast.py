@@ -45,7 +45,8 @@ class ForecastLens(Lens):
         "bias_material": 0.15,           # |bias| >= 15% of actual
         "bias_min_periods": 4,
         "commit_expected_rate": 0.85,    # commit deals expected to close in their period at least this often
-        "commit_material_rate": 0.75,    # a finding needs a close rate at or below this
+        "commit_material_rate": 0.75,    # a finding needs a close rate at or below this, or
+        "commit_material_miss_ratio": 2.0,  # below the expected rate and missing 2x as often as the others
         "commit_min_n_rep": 15,
         "commit_min_n_team": 30,
         "late_bdays": 10,                # last business days of the period
@@ -258,18 +259,35 @@ class ForecastLens(Lens):
             "Commit-to-close: every deal moved to forecast category commit (from deal_changes, before its "
             "closing day), counted once per period of its expected close date at that moment; rate = share "
             "won in that period (Wilson interval; "
-            f"binomial test against an expected {p['commit_expected_rate']:.0%}).")
+            f"binomial test against an expected {p['commit_expected_rate']:.0%}); material at or below "
+            f"{p['commit_material_rate']:.0%}, or below the expected rate with a miss rate at least "
+            f"{p['commit_material_miss_ratio']:g}x that of the others (team-mates, the rest of the organisation).")
         won_arr = x["won_in_period"].to_numpy(bool)
         amt = x["amount"].to_numpy(float)
         p0 = float(p["commit_expected_rate"])
 
         one, two = _crm.rate_tests(won_arr, p0)
 
+        mat = float(p["commit_material_rate"])
+        ratio = float(p["commit_material_miss_ratio"])
+
+        def material_vs(t: ScopeTest) -> bool:
+            # material: a close rate at or below the material rate; or, for a rep or a team, below the expected
+            # rate with a miss rate (1 - close rate) at least ``ratio`` times that of the others (team-mates,
+            # the rest of the organisation) - a team missing 22% of its commits where the others miss 3% is
+            # material even above 75%
+            if t.own.estimate <= mat:
+                return True
+            if t.resid is None or not np.isfinite(t.resid.estimate):
+                return False
+            others = t.own.estimate - t.resid.estimate
+            return bool(1 - t.own.estimate >= ratio * (1 - others))
+
         search = scope_search(x["owner"].to_numpy(), x["team"].to_numpy(), one=one, two=two,
                               size=lambda m: int(m.sum()),
-                              material=lambda iv: iv.estimate <= p["commit_material_rate"], direction=-1,
+                              material=lambda iv: iv.estimate < p0, direction=-1,
                               min_n_rep=p["commit_min_n_rep"], min_n_team=p["commit_min_n_team"],
-                              q=p["fdr_q"], levels=("rep", "team", "org"))
+                              q=p["fdr_q"], levels=("rep", "team", "org"), material_vs=material_vs)
         res.metrics["commit_tests"] = search.table()
         for hit in search.hits:
             m = hit.mask
@@ -293,6 +311,7 @@ class ForecastLens(Lens):
                 LENS,                 "commit_unreliable", hit, _crm.metric("commit_close_rate", hit.own.estimate, p0, "share"),
                 hit.own, texts, ev, value=float(amt[m & ~won_arr].sum()),
                 params={"expected_rate": p0, "material_rate": p["commit_material_rate"],
+                        "material_miss_ratio_vs_others": ratio,
                         "snapshot": p["primary_snapshot"], "fdr_q": p["fdr_q"]}))
         if not search.hits:
             obs = _crm.no_finding_observation(

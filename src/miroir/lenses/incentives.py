@@ -17,6 +17,7 @@ from ..models import Scope
 from ..stats import (
     Interval,
     binomial_test,
+    fisher_midp_greater,
     newcombe_diff_ci,
     ols,
     t_interval,
@@ -497,10 +498,21 @@ class IncentivesLens(Lens):
         lr = np.log(u["forecast"].to_numpy(float) / u["actual"].to_numpy(float))
         per_arr = u["period"].to_numpy()
         n_early = int(p["early_bdays"])
+        n_late = int(p["late_bdays"])
         wv = won.assign(early=won["bd_from_start"] <= n_early, uniform=n_early / won["bdays"])
         num_all = wv["early"].to_numpy(float)
         den_all = wv["uniform"].to_numpy(float)
+        late_all = wv["late"].to_numpy(bool) & ~wv["early"].to_numpy(bool)
+        early_all = wv["early"].to_numpy(bool)
         owner_won = wv["owner"].to_numpy()
+
+        def shift(wm: np.ndarray) -> tuple[float, list[list[int]]]:
+            # holding deals back moves wins from the end of a period to the start of the next: the scope's
+            # share of early among (early + late) wins against the others' share (the rest of the
+            # organisation: same calendar, same seasonality), one-sided Fisher mid-p
+            tab = [[int((early_all & wm).sum()), int((late_all & wm).sum())],
+                   [int((early_all & ~wm).sum()), int((late_all & ~wm).sum())]]
+            return fisher_midp_greater(tab[0][0], tab[0][1], tab[1][0], tab[1][1]), tab
 
         def one(mask: np.ndarray) -> Interval | None:
             iv = t_interval(lr[mask], 0.0)
@@ -529,18 +541,26 @@ class IncentivesLens(Lens):
         res.methods.append(
             "Sandbagging: commit calls (geometric mean of the weekly calls in force) persistently below what closes (t-test on log(F/A) across "
             f"periods, bias <= -{mat:.0%}) and won value landing in the first {n_early} business days of periods "
-            f"beyond their calendar share (count index >= {p['sandbag_material_index']}, score test).")
+            f"beyond their calendar share (count index >= {p['sandbag_material_index']}), shifted from the "
+            f"period's last {n_late} business days: the scope's share of early among early + late wins against "
+            "the rest of the organisation's (one-sided Fisher exact test, mid-p; the organisation itself: score "
+            "test of the early index).")
         for hit in search.hits:
             owners = set(u.loc[hit.mask, "owner"])
             wm = np.isin(owner_won, list(owners))
             early = _oe_score(num_all[wm], den_all[wm], 1.0)
+            if hit.level == "org" or not (~wm).any():
+                shift_p: float | None = None if early.p_value is None else early.p_value / 2
+                tab: list[list[int]] = []
+            else:
+                shift_p, tab = shift(wm)
             if not (np.isfinite(early.estimate) and early.estimate >= p["sandbag_material_index"]
-                    and early.p_value is not None and early.p_value / 2 < 0.05):
+                    and shift_p is not None and shift_p < 0.05):
                 res.observations.append(_crm.observation(
                     LENS, "sandbagging", Scope(hit.level, hit.id),  # type: ignore[arg-type]
                     f"Pessimistic calls ({hit.own.estimate:+.0%}) without wins bunching at the start of the next "
                     f"period (early index {early.estimate:.2f}); reported as forecast bias, not sandbagging.",
-                    "not_significant", hit.n, early_index=early.estimate, early_p=early.p_value))
+                    "not_significant", hit.n, early_index=early.estimate, early_p=shift_p))
                 continue
             rows = wv[wm & wv["early"].to_numpy()].nlargest(8, "amount")
             ev = _crm.deal_evidence(rows["deal_id"].tolist(), f"won in the first {n_early} business days")
@@ -562,7 +582,8 @@ class IncentivesLens(Lens):
                 LENS, "sandbagging", hit, _crm.metric("pessimistic_bias", hit.own.estimate, 0.0, "ratio"),
                 hit.own, texts, ev, value=float(rows["amount"].sum()),
                 params={"material_bias": mat, "early_bdays": n_early, "early_index": early.estimate,
-                        "early_index_ci": [early.low, early.high], "fdr_q": p["fdr_q"]}))
+                        "early_index_ci": [early.low, early.high], "late_bdays": n_late,
+                        "early_late_wins": tab, "shift_p": shift_p, "fdr_q": p["fdr_q"]}))
         if not search.hits:
             obs = _crm.no_finding_observation(
                 LENS, "sandbagging", search, "commit-call bias", "More periods of rep-level forecasts settle it.",

@@ -408,7 +408,7 @@ class IntuitionLens(Lens):
             "event date and the phase of the fiscal quarter (interrupted time series, OLS with standard errors clustered "
             "by calendar week; "
             "the estimate with a common linear trend is reported alongside as a sensitivity check); "
-            "Benjamini-Hochberg over the metrics of each event; placebo: the same regression at the midpoint of the "
+            "Benjamini-Hochberg over all the events and metrics; placebo: the same regression at the midpoint of the "
             "before-window, where nothing changed.")
         res.params["org_events"] = {"events": len(events), "metrics": sorted(series), "tests": len(effects)}
         if not effects:

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..models import Scope
 from . import _crm
-from ._crm import Texts, scope_search, scope_words
+from ._crm import ScopeTest, Texts, scope_search, scope_words
 from .base import Lens, LensContext, LensResult
 
 LENS = "pipeline"
@@ -34,7 +34,7 @@ class PipelineLens(Lens):
         "slip_min_n_team": 40,
         "stall_factor": 3.0,          # stalled = time in stage > 3x the organisation's median for that stage
         "stall_min_days": 30,
-        "stall_material_rate": 0.05,  # and at least 2x the organisation's own rate (tested against it)
+        "stall_material_rate": 0.05,  # and at least 2x the rate of the others (team-mates / rest of the org)
         "stall_material_ratio": 2.0,
         "stall_min_n_rep": 20,
         "stall_min_n_team": 40,
@@ -268,11 +268,20 @@ class PipelineLens(Lens):
 
         one, two = _crm.rate_tests(s, p0)
 
-        mat = max(float(p["stall_material_rate"]), float(p["stall_material_ratio"]) * p0)
+        mat = float(p["stall_material_rate"])
+        ratio = float(p["stall_material_ratio"])
+
+        def vs_others(t: ScopeTest) -> bool:
+            # the comparison group's rate is own - diff (team-mates for a rep, the rest of the organisation
+            # for a team): the scope itself must not dilute its own baseline
+            if t.resid is None or not np.isfinite(t.resid.estimate):
+                return False
+            return bool(t.own.estimate >= ratio * (t.own.estimate - t.resid.estimate))
+
         search = scope_search(sp["owner"].to_numpy(), sp["team"].to_numpy(), one=one, two=two,
                               size=lambda m: int(m.sum()), material=lambda iv: iv.estimate >= mat,
                               direction=1, min_n_rep=p["stall_min_n_rep"], min_n_team=p["stall_min_n_team"],
-                              q=p["fdr_q"], levels=("rep", "team"))
+                              q=p["fdr_q"], levels=("rep", "team"), material_vs=vs_others)
         res.metrics["stall_tests"] = search.table()
         for hit in search.hits:
             m = hit.mask
@@ -300,7 +309,8 @@ class PipelineLens(Lens):
                 LENS, "stalled_deals", hit, _crm.metric("stalled_share", hit.own.estimate, p0, "share"),
                 hit.own, texts, ev, value=float(sp.loc[m & s & sp["censored"].to_numpy(), "amount"].sum()),
                 params={"stall_factor": p["stall_factor"], "stall_min_days": p["stall_min_days"],
-                        "org_rate": p0, "material_rate": mat, "fdr_q": p["fdr_q"]}))
+                        "org_rate": p0, "material_rate": mat, "material_ratio_vs_others": ratio,
+                        "fdr_q": p["fdr_q"]}))
         if not search.hits:
             obs = _crm.no_finding_observation(
                 LENS, "stalled_deals", search, "share of stalled stage stays",

@@ -230,7 +230,9 @@ def simulate(out: Path, *, lang: str = "fr", seed: int = 0, scale: float = 1.0,
             p.params.update(gut.get(p.id, {}))
         if p.kind == "org_event_effect":
             p.params.update({"event_date": iso(COMP_EVENT_DAY), "event_kind": "compensation",
-                             "effects": {"period_end_discount_pts": "4-7 in the last 21 days",
+                             "effects": {"period_end_discount_pts": (
+                                 f"{deals_mod.COMP_EVENT_DEEPEN_PTS[0]:g}-{deals_mod.COMP_EVENT_DEEPEN_PTS[1]:g} in the "
+                                 f"last {deals_mod.COMP_EVENT_WINDOW_DAYS} days"),
                                          "review_pressure_turns_per_deal": "+0.3 (rising to period end)"},
                              "placebo_events": [e[0] for e in ORG_EVENTS[lang] if e[1] != "compensation"]})
         if p.kind == "quota_timing_gaming":

@@ -32,6 +32,11 @@ CONC_WHALE_P = 0.07  # ... and of the team-mates' deals
 SANDBAG_WINDOW_DAYS = 30  # sandbagging: wins due in the quarter's last month...
 SANDBAG_P_SHIFT = 0.8  # ... are held back to the first days of the next quarter with this probability
 COMP_EVENT_DAY = day_of(__import__("datetime").date(2025, 1, 6))  # the compensation-plan change
+# its effect on deals: wins in the quarter's last COMP_EVENT_WINDOW_DAYS get COMP_EVENT_DEEPEN_PTS more discount
+# (was 4-7 pts in the last 21 days: at scale 0.3 that touched ~14 wins per half-year window, too faint for the
+# org-wide before/after test to see in most seeds)
+COMP_EVENT_WINDOW_DAYS = 28
+COMP_EVENT_DEEPEN_PTS = (6.0, 10.0)
 
 
 @dataclass
@@ -343,7 +348,9 @@ def generate_deals(org: Org, rng: np.random.Generator, scale: float, names: dict
     ped = rep_mask("period_end_discounting")[owner] & won & near_end
     deepen += np.where(ped, rng.uniform(9, 15, n), 0.0)
     if org.has("org_event_effect"):
-        deepen += np.where(won & near_end & (end >= COMP_EVENT_DAY), rng.uniform(4, 7, n), 0.0)
+        comp_end = (quarter_end(end) - end) < COMP_EVENT_WINDOW_DAYS
+        deepen += np.where(won & comp_end & (end >= COMP_EVENT_DAY),
+                           rng.uniform(*COMP_EVENT_DEEPEN_PTS, n), 0.0)
     deepen = np.round(deepen * 2) / 2
     deepen_day = np.where(deepen > 0, np.maximum(end - rng.integers(0, 4, n), disc_day + 1), NA)
     deepen_day = np.where(deepen_day > end, end, deepen_day)
