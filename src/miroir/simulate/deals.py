@@ -31,6 +31,9 @@ CONC_WHALE_P_HERO = 0.3  # results_concentration: share of the hero's deals that
 CONC_WHALE_P = 0.07  # ... and of the team-mates' deals
 SANDBAG_WINDOW_DAYS = 30  # sandbagging: wins due in the quarter's last month...
 SANDBAG_P_SHIFT = 0.8  # ... are held back to the first days of the next quarter with this probability
+# recurring_review_deals: share of the planted team's deals that get stuck and keep coming back in review
+# (0.25 left the team's other reps at the materiality threshold once its most affected rep is set aside)
+RECURRING_SHARE = 0.4
 COMP_EVENT_DAY = day_of(__import__("datetime").date(2025, 1, 6))  # the compensation-plan change
 # its effect on deals: wins in the quarter's last COMP_EVENT_WINDOW_DAYS get COMP_EVENT_DEEPEN_PTS more discount
 # (was 4-7 pts in the last 21 days: at scale 0.3 that touched ~14 wins per half-year window, too faint for the
@@ -215,7 +218,7 @@ def generate_deals(org: Org, rng: np.random.Generator, scale: float, names: dict
     stall_stage = rng.integers(1, 3, n)
     dur[np.arange(n), stall_stage] += np.where(stalled, rng.uniform(120, 260, n), 0.0)
     rec_team = rep_mask("recurring_review_deals")[owner]
-    recurring = rec_team & (rng.random(n) < 0.25) & ~stalled
+    recurring = rec_team & (rng.random(n) < RECURRING_SHARE) & ~stalled
     stuck_extra = np.where(recurring, rng.uniform(60, 120, n), 0.0)
     dur[:, 2] += stuck_extra
     cu = rep_mask("commit_unreliable")[owner]
