@@ -25,8 +25,9 @@ CALL_PLANTS = ("pressure_on_customers", "clarification_debt", "low_discovery", "
                "single_threaded_deals")
 PLANTED_RECORDING = 0.3
 GAMING_QUOTA_FACTOR = 0.6  # quota_timing_gaming: the rep's quota, as a share of the value they usually win
-GAMING_WINDOW_DAYS = 60  # ... once reached, the wins due in the last two months of the quarter are parked
-GAMING_P_SHIFT = 0.9  # ... each with this probability (the customer agrees to sign a few days later)
+GAMING_WINDOW_DAYS = 75  # ... once reached, the wins due in the quarter's last 75 days are parked (60 days and a
+# 0.9 probability planted only ~4 shifted wins per organisation at scale 0.3: found in 16/20 FR seeds)
+GAMING_P_SHIFT = 1.0  # ... each with this probability (the customer agrees to sign a few days later)
 CONC_WHALE_P_HERO = 0.3  # results_concentration: share of the hero's deals that are whales (6-10x value)
 CONC_WHALE_P = 0.07  # ... and of the team-mates' deals
 SANDBAG_WINDOW_DAYS = 30  # sandbagging: wins due in the quarter's last month...
