@@ -198,11 +198,16 @@ def test_calibration_by_hand() -> None:
 
 # --------------------------------------------------------------------------- org events
 
-def test_event_step_found_and_placebo_clean() -> None:
+def _ctx_with_one_deal(close: str) -> LensContext:
+    """A store with one won deal (event effects read series, the deal only dates the data)."""
     con = memory_store()
     _insert(con, "deals", [{"deal_id": "A", "owner": "Ana", "amount": 1.0, "status": "won", "stage": "x",
-                            "created_at": ts("2023-01-02").date(), "close_date": ts("2025-06-30").date()}])
-    ctx = LensContext(con=con)
+                            "created_at": ts("2023-01-02").date(), "close_date": ts(close).date()}])
+    return LensContext(con=con)
+
+
+def test_event_step_found_and_placebo_clean() -> None:
+    ctx = _ctx_with_one_deal("2025-06-30")
     rng = np.random.default_rng(3)
     days = pd.date_range("2024-01-01", "2024-12-31", freq="D")
     val = rng.normal(10, 1, len(days)) + np.where(days >= ts("2024-07-01"), 2.0, 0.0)
@@ -221,10 +226,7 @@ def test_event_step_found_and_placebo_clean() -> None:
 def test_event_effects_one_bh_family_for_all_events() -> None:
     from miroir.stats import benjamini_hochberg
 
-    con = memory_store()
-    _insert(con, "deals", [{"deal_id": "A", "owner": "Ana", "amount": 1.0, "status": "won", "stage": "x",
-                            "created_at": ts("2023-01-02").date(), "close_date": ts("2025-12-30").date()}])
-    ctx = LensContext(con=con)
+    ctx = _ctx_with_one_deal("2025-12-30")
     rng = np.random.default_rng(5)
     days = pd.date_range("2024-01-01", "2025-06-30", freq="D")
     val = rng.normal(10, 1, len(days)) + np.where(days >= ts("2024-07-01"), 1.0, 0.0)
