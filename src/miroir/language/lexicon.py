@@ -125,10 +125,6 @@ class _Entry:
     # the pattern depending on the words around it, so that cue is never memoised by text
     core: re.Pattern[str] | None = None
 
-    @property
-    def contextual(self) -> bool:
-        return self.core is not None
-
 
 def strip_assertions(pattern: str) -> str | None:
     """``pattern`` without its lookaround groups and ``^``/``$`` anchors (a more
@@ -250,10 +246,7 @@ class Layer:
         for entry in contextual:
             if id(entry.rule) not in seen and _matches(entry, low, start, end):
                 seen.add(id(entry.rule))
-                rule = entry.rule
-                extra.append((tuple(f for f in rule.features if f in DIRECT_FEATURES),
-                              tuple(f for f in rule.features if f not in DIRECT_FEATURES),
-                              rule.initial, None if rule.unrestricted else rule, None))
+                extra.append(_action(entry.rule, entry.rule.initial, None))
         return base + tuple(extra) if extra else base
 
     def _compact(self, rules: tuple[Rule, ...], text: str) -> tuple[Action, ...]:
@@ -261,13 +254,12 @@ class Layer:
         merged_marks: list[str] = []
         out: list[Action] = []
         for rule in rules:
-            direct = tuple(f for f in rule.features if f in DIRECT_FEATURES)
-            marks = tuple(f for f in rule.features if f not in DIRECT_FEATURES)
+            action = _action(rule, rule.initial, None)
             if rule.unrestricted and not rule.initial:
-                merged_direct += [f for f in direct if f not in merged_direct]
-                merged_marks += [f for f in marks if f not in merged_marks]
+                merged_direct += [f for f in action[0] if f not in merged_direct]
+                merged_marks += [f for f in action[1] if f not in merged_marks]
             else:
-                out.append((direct, marks, rule.initial, None if rule.unrestricted else rule, None))
+                out.append(action)
         if merged_direct or merged_marks:
             out.insert(0, (tuple(merged_direct), tuple(merged_marks), False, None, None))
         if self.inner is not None:
@@ -280,12 +272,17 @@ class Layer:
                     pos = 1
                     continue
                 # topic cues inside a cue are judged on the cue's own text
-                for rule in self.inner.rules_at(text, i_start, i_end):
-                    out.append((tuple(f for f in rule.features if f in DIRECT_FEATURES),
-                                tuple(f for f in rule.features if f not in DIRECT_FEATURES),
-                                False, None if rule.unrestricted else rule, (i_start, i_end)))
+                out += [_action(rule, False, (i_start, i_end)) for rule in self.inner.rules_at(text, i_start, i_end)]
                 pos = max(i_end, i_start + 1)
         return tuple(out)
+
+
+def _action(rule: Rule, initial: bool, off: tuple[int, int] | None) -> Action:
+    """One rule as an action: its label features, its marker features, whether it must start the
+    sentence, the rule itself when it is restricted to roles/contexts, the evidence offsets."""
+    return (tuple(f for f in rule.features if f in DIRECT_FEATURES),
+            tuple(f for f in rule.features if f not in DIRECT_FEATURES),
+            initial, None if rule.unrestricted else rule, off)
 
 
 def _matches(entry: _Entry, low: str, start: int, end: int) -> bool:
