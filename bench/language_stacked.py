@@ -52,7 +52,7 @@ from miroir.language import LABELS, iter_annotate
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "tests" / "gold"
-TRAIN_SPLITS = ("dev", "dev2", "dev4")
+TRAIN_SPLITS = ("dev", "dev2", "dev4", "dev5", "dev6", "dev7")
 EVAL_SPLIT = "dev3"
 ROLES = ("rep", "manager", "customer", "other")
 CONTEXTS = ("customer_call", "pipeline_review", "forecast_call")

@@ -25,6 +25,8 @@ MIN_PARALLEL = 20000
 
 
 def _as_record(item: Any) -> Record:
+    if type(item) is tuple and len(item) == 4 and type(item[0]) is str:
+        return item  # type: ignore[return-value]
     if isinstance(item, str):
         return (item, None, None, None)
     if isinstance(item, Mapping):
@@ -62,9 +64,16 @@ def annotate_records(records: list[Record], default_lang: str | None = None) -> 
     return out
 
 
+_new = object.__new__
+
+
 def _to_annotation(result: Result) -> Annotation:
+    """The frozen :class:`Annotation` of a result, built without the dataclass ``__init__``
+    (which sets each field through ``object.__setattr__``: a third of the time per record)."""
     lang, spans = result
-    return Annotation(lang, tuple(sorted(spans)), spans)
+    ann = _new(Annotation)
+    ann.__dict__.update(lang=lang, labels=tuple(sorted(spans)), spans=spans)
+    return ann
 
 
 def _chunks(records: Iterable[Any], size: int) -> Iterator[list[Record]]:
@@ -120,8 +129,7 @@ def iter_annotate(
     ``context``, or a tuple ``(text, lang, role, context)``.
     """
     for results in iter_annotate_results(records, n_jobs, chunk_size, min_parallel):
-        for result in results:
-            yield _to_annotation(result)
+        yield from map(_to_annotation, results)
 
 
 def annotate_batch(

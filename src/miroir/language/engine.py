@@ -132,7 +132,7 @@ def _decide_sentence(
         sent = (_sentence_start(low, s_start, s_end) - base, s_end - base)
         spans.setdefault("question", []).append(sent)
         if ("wh" in feats or _has_wh(low, s_start, s_end, lex)) and \
-                not any(o in low[s_start:s_end] for o in lex.options):
+                lex.options_re.search(low, s_start, s_end) is None:
             spans.setdefault("open_question", []).append(sent)
         return
     # hedges and pressure belong to assertions and orders, not to questions
@@ -198,6 +198,27 @@ def _is_initial(low: str, s_start: int, start: int, openers: frozenset[str]) -> 
     return not prefix or all(w.strip(_OPENER_STRIP) in openers for w in prefix.split())
 
 
+_RUN_CHARS = ".!?…"
+
+
+def sentence_ends(big: str) -> list[tuple[int, bool]]:
+    """Every sentence end of ``big``: (offset after its punctuation, whether that
+    punctuation run holds a question mark)."""
+    out = []
+    for end in [m.end() for m in EOS.finditer(big)]:
+        last = big[end - 1]
+        if last == "?":
+            out.append((end, True))
+        elif end < 2 or big[end - 2] not in _RUN_CHARS:
+            out.append((end, False))
+        else:  # a run such as "?!" or "?..."
+            start = end - 1
+            while start > 0 and big[start - 1] in _RUN_CHARS:
+                start -= 1
+            out.append((end, "?" in big[start:end]))
+    return out
+
+
 def _questions_only(
     out: list[dict[str, list[Span]]], big: str, bounds: list[int], eos: list[tuple[int, bool]],
     k: int, upto: int, lex: Lexicon,
@@ -214,7 +235,7 @@ def _questions_only(
         if qmark and _WORDCHAR.search(big, prev, end):
             sent = (_sentence_start(big, prev, end) - base, end - base)
             out[j].setdefault("question", []).append(sent)
-            if _has_wh(big, prev, end, lex) and not any(o in big[prev:end] for o in lex.options):
+            if _has_wh(big, prev, end, lex) and lex.options_re.search(big, prev, end) is None:
                 out[j].setdefault("open_question", []).append(sent)
         k += 1
     return k
@@ -235,11 +256,13 @@ def annotate_joined(
     """
     n = len(bounds) - 1
     out: list[dict[str, list[Span]]] = [{} for _ in range(n)]
-    eos = [(e.end(), "?" in e.group()) for e in EOS.finditer(big)]
+    eos = sentence_ends(big)
     n_eos = len(eos)
     never = len(big) + 2
     act = lex.act
     memo = act.memo
+    simple = act.simple
+    no_table = lex.table_markers.isdisjoint  # most sentences: no marker of a [[combine]] / [[suppress]]
     openers = lex.openers
     k = 0
     i = -1
@@ -257,7 +280,10 @@ def annotate_joined(
         while k < n_eos and eos[k][0] <= u_end:
             e_end, qmark = eos[k]
             if feats or qmark:
-                _close_sentence(spans, big, base, s_start, e_end, qmark, feats, role, lex, cased, context)
+                if no_table(feats):
+                    _decide_sentence(spans, big, base, s_start, e_end, qmark, feats, role, lex, cased)
+                else:
+                    _close_sentence(spans, big, base, s_start, e_end, qmark, feats, role, lex, cased, context)
                 feats = {}
             s_start = e_end
             k += 1
@@ -275,7 +301,8 @@ def annotate_joined(
             i = bisect_right(bounds, start) - 1
             base = bounds[i]
             limit = bounds[i + 1]
-            k = _questions_only(out, big, bounds, eos, k, base, lex)
+            if k < n_eos and eos[k][0] < base:
+                k = _questions_only(out, big, bounds, eos, k, base, lex)
             spans = out[i]
             feats = {}
             s_start = base
@@ -285,15 +312,34 @@ def annotate_joined(
         while start >= next_end:
             qmark = eos[k][1]
             if feats or qmark:
-                _close_sentence(spans, big, base, s_start, next_end, qmark, feats, role, lex, cased, context)
+                if no_table(feats):
+                    _decide_sentence(spans, big, base, s_start, next_end, qmark, feats, role, lex, cased)
+                else:
+                    _close_sentence(spans, big, base, s_start, next_end, qmark, feats, role, lex, cased, context)
                 feats = {}
             s_start = next_end
             k += 1
             next_end = eos[k][0] if k < n_eos else never
-        acts = memo.get(big[start:end])
+        key = big[start:end]
+        fast = simple.get(key)
+        sp = (start - base, end - base)
+        if fast is not None:  # most cues: one unrestricted action on the whole cue
+            for f in fast[0]:
+                lst = spans.get(f)
+                if lst is None:
+                    spans[f] = [sp]
+                else:
+                    lst.append(sp)
+            for f in fast[1]:
+                lst = feats.get(f)
+                if lst is None:
+                    feats[f] = [sp]
+                else:
+                    lst.append(sp)
+            continue
+        acts = memo.get(key)
         if acts is None:
             acts = act.actions(big, start, end)
-        sp = (start - base, end - base)
         for direct, marks, initial, rule, off in acts:
             if rule is not None and not rule.applies(role, context):
                 continue

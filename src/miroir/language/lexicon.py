@@ -18,6 +18,7 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from ..errors import MiroirError
 
@@ -61,8 +62,9 @@ def _is_feature(name: object) -> bool:
         or (name.startswith(CUSTOM_MARKER_PREFIX) and len(name) > len(CUSTOM_MARKER_PREFIX))
     )
 
-# a sentence end: . ! ? … (runs), followed by space/end, not by a closing quote
-EOS = re.compile(r"[.!?…]+(?=\s|$)(?!\s*[»”\"])", re.MULTILINE)
+# a sentence end: the last of a run of . ! ? …, followed by space/end, not by a closing
+# quote (one character: much faster to scan than the run; see engine.sentence_ends)
+EOS = re.compile(r"[.!?…](?=\s|$)(?!\s*[»”\"])", re.MULTILINE)
 
 
 class LexiconError(MiroirError):
@@ -188,6 +190,9 @@ class Layer:
         # third party and a decision-process cue): once per distinct cue text
         self.inner = inner
         self.memo: dict[str, tuple[Action, ...]] = {}
+        # cue texts whose only action is one unrestricted, non-initial action on the whole
+        # cue (most cues): (direct features, marker features) — the engine's fast path
+        self.simple: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {}
         # cue texts a contextual pattern may match: (fixed actions, contextual entries to check)
         self._ctx_memo: dict[str, tuple[tuple[Action, ...], tuple[_Entry, ...]]] = {}
 
@@ -236,9 +241,13 @@ class Layer:
             if len(self.memo) + len(self._ctx_memo) > 100_000:  # numbers, open word endings: bounded memory
                 self.memo.clear()
                 self._ctx_memo.clear()
+                self.simple.clear()
             if not contextual:
-                self.memo[text] = partial[0]
-                return partial[0]
+                acts = partial[0]
+                self.memo[text] = acts
+                if len(acts) == 1 and acts[0][2:] == (False, None, None):
+                    self.simple[text] = (acts[0][0], acts[0][1])
+                return acts
             self._ctx_memo[text] = partial
         base, contextual = partial
         seen: set[int] = set()
@@ -300,6 +309,7 @@ class Lexicon:
     openers: frozenset[str]
     subject_before: frozenset[str]
     options: tuple[str, ...]  # " or " words: a question offering options is closed
+    options_re: re.Pattern[str]  # the same words as one regex
     path: Path
     # capitalised words that are not a person's name (sentence-initial pronouns,
     # openers, days, months...): never a named claim subject
@@ -492,7 +502,11 @@ def _compile_layer(entries: list[tuple[Rule, list[str]]], where: str, inner: Lay
             resolved.append(_Entry(lit, re.compile(re.escape(lit) + finished, re.MULTILINE), rule,
                                    None if core is None else
                                    re.compile(re.escape(lit) + core + (r"\w*" if prefix_only else ""))))
-    source = r"\b" + _emit(root)
+    # a cheap one-character class before the trie: most word starts fail it at once
+    firsts = sorted(root.children)
+    digits = any(rest.startswith("\\d") for _neg, rest in root.leaves)
+    source = (r"\b(?=[" + "".join(re.escape(c) for c in firsts) + (r"\d" if digits else "") + "])"
+              + _emit(root)) if firsts or digits else r"\b" + _emit(root)
     try:
         regex = re.compile(source, re.MULTILINE)  # '$' = end of an utterance in a joined scan
     except re.error as exc:  # pragma: no cover - individual patterns were checked
@@ -504,26 +518,32 @@ def lexicon_path(lang: str) -> Path:
     return DATA_DIR / f"{lang}.toml"
 
 
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise LexiconError(f"lexicon file missing: {path}", "Reinstall miroir (package data).") from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise LexiconError(f"{path}: invalid TOML: {exc}", "Fix the lexicon file.") from exc
+
+
 @cache
 def load_lexicon(lang: str) -> Lexicon:
     """Compile the lexicon of ``lang`` (``"fr"`` or ``"en"``); cached per process."""
     if lang not in LANGUAGES:
         raise LexiconError(f"no lexicon for language {lang!r}", f"Use one of {', '.join(LANGUAGES)}.")
     path = lexicon_path(lang)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise LexiconError(f"lexicon file missing: {path}", "Reinstall miroir (package data).") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise LexiconError(f"{path}: invalid TOML: {exc}", "Fix the lexicon file.") from exc
+    data = _read_toml(path)
     act: list[tuple[Rule, list[str]]] = []
     topic: list[tuple[Rule, list[str]]] = []
     wh: list[tuple[Rule, list[str]]] = []
+    rules: list[tuple[Rule, list[str], str]] = []
     for i, raw in enumerate(data.get("rule", []), start=1):
         where = f"{path.name} rule #{i}"
         if not isinstance(raw, dict):
             raise LexiconError(f"{where}: not a table", "Use [[rule]] tables.")
-        rule, patterns = _parse_rule(raw, where)
+        rules.append((*_parse_rule(raw, where), where))
+    for rule, patterns, _where in rules:
         if rule.feature == "wh":
             wh.append((rule, patterns))
         else:
@@ -552,6 +572,7 @@ def load_lexicon(lang: str) -> Lexicon:
         suppresses.append((label, frozenset(markers)))
     meta = data.get("meta", {})
     openers = frozenset(_strs(meta.get("openers"), f"{path.name} [meta]", "openers"))
+    options = tuple(f" {w} " for w in _strs(meta.get("options"), f"{path.name} [meta]", "options"))
     topic_layer = _compile_layer(topic, path.name)
     return Lexicon(
         lang=lang,
@@ -559,7 +580,8 @@ def load_lexicon(lang: str) -> Lexicon:
         topic=topic_layer,
         wh=_compile_layer(wh, path.name),
         openers=openers,
-        options=tuple(f" {w} " for w in _strs(meta.get("options"), f"{path.name} [meta]", "options")),
+        options=options,
+        options_re=re.compile("|".join(re.escape(o) for o in options) or r"(?!)"),
         subject_before=frozenset(_strs(meta.get("subject_before"), f"{path.name} [meta]", "subject_before")),
         path=path,
         not_names=frozenset(_strs(meta.get("not_names"), f"{path.name} [meta]", "not_names")) | openers,
@@ -598,6 +620,7 @@ def _engine_version() -> str:
     h = hashlib.sha256(ENGINE_CODE_VERSION.encode())
     for lang in LANGUAGES:
         h.update(lexicon_path(lang).read_bytes())
+
     return f"{ENGINE_CODE_VERSION}-{h.hexdigest()[:12]}"
 
 
