@@ -45,14 +45,16 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.optimize import minimize
 from scipy.special import expit
 
 from miroir.language import LABELS, iter_annotate
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from train_learned import fit_lr  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "tests" / "gold"
-TRAIN_SPLITS = ("dev", "dev2", "dev4", "dev5", "dev6", "dev7")
+TRAIN_SPLITS = ("dev", "dev2", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10")
 EVAL_SPLIT = "dev3"
 ROLES = ("rep", "manager", "customer", "other")
 CONTEXTS = ("customer_call", "pipeline_review", "forecast_call")
@@ -266,34 +268,6 @@ class Model:
 
     def proba(self, x: sp.csr_matrix) -> np.ndarray:
         return expit(x @ self.w + self.b)
-
-
-def fit_lr(x: sp.csr_matrix, y: np.ndarray, lam: float) -> tuple[np.ndarray, np.ndarray]:
-    """Minimise sum of per-label log-losses + lam/2 * ||W||^2 (bias not penalised) by a truncated
-    Newton method (exact Hessian-vector products); labels are independent, so one run over all of
-    them is the same as one run per label."""
-    n, f = x.shape
-    n_lab = y.shape[1]
-    yf = y.astype(np.float64)
-    xt = x.T.tocsr()
-
-    def fg(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        w = theta[: f * n_lab].reshape(f, n_lab)
-        b = theta[f * n_lab:]
-        z = x @ w + b
-        loss = float(np.logaddexp(0.0, z).sum() - (yf * z).sum() + 0.5 * lam * (w * w).sum())
-        g = expit(z) - yf
-        return loss, np.concatenate([(xt @ g + lam * w).ravel(), g.sum(axis=0)])
-
-    def hessp(theta: np.ndarray, v: np.ndarray) -> np.ndarray:
-        p = expit(x @ theta[: f * n_lab].reshape(f, n_lab) + theta[f * n_lab:])
-        vw = v[: f * n_lab].reshape(f, n_lab)
-        u = p * (1.0 - p) * (x @ vw + v[f * n_lab:])
-        return np.concatenate([(xt @ u + lam * vw).ravel(), u.sum(axis=0)])
-
-    res = minimize(fg, np.zeros(f * n_lab + n_lab), jac=True, hessp=hessp, method="trust-ncg",
-                   options={"gtol": 1e-4, "maxiter": 200})
-    return res.x[: f * n_lab].reshape(f, n_lab), res.x[f * n_lab:]
 
 
 def train(s: Split, use_ngrams: bool, use_rules: bool, use_prev: bool, lam: float) -> Model:

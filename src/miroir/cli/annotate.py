@@ -10,7 +10,8 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 from .common import console, out
 
 
-def run_annotate(input_path: Path, output: Path, lang: str | None = None, jobs: int | None = None) -> None:
+def run_annotate(input_path: Path, output: Path, lang: str | None = None, jobs: int | None = None,
+                 rules_only: bool = False) -> None:
     """The command body (also called directly by tests)."""
     from ..language.jsonl import annotate_file
 
@@ -24,7 +25,7 @@ def run_annotate(input_path: Path, output: Path, lang: str | None = None, jobs: 
         def progress(done: int, total: int) -> None:
             prog.update(task, completed=done, total=total)
 
-        summary = annotate_file(input_path, output, lang=lang, n_jobs=jobs, progress=progress)
+        summary = annotate_file(input_path, output, lang=lang, n_jobs=jobs, progress=progress, learned=not rules_only)
     langs = ", ".join(f"{k}: {v}" for k, v in sorted(summary.per_lang.items()))
     out.print(f"Annotated {summary.utterances} utterances ({summary.words} words; {langs or 'none'}) -> {output}",
               soft_wrap=True)
@@ -44,6 +45,9 @@ def register(app: typer.Typer) -> None:
         lang: str | None = typer.Option(None, "--lang", help="Language (fr|en) of lines without 'lang' "
                                                               "(default: detected per line)."),
         jobs: int | None = typer.Option(None, "--jobs", help="Worker processes (default: all cores)."),
+        rules_only: bool = typer.Option(False, "--rules-only",
+                                        help="The hand-written rules alone, without the learned layer: faster, "
+                                             "less accurate (docs/language.md)."),
     ) -> None:
         """Label each utterance (question, hedge, pressure, budget...) with its evidence spans (FR/EN)."""
-        run_annotate(input_path, output, lang=lang, jobs=jobs)
+        run_annotate(input_path, output, lang=lang, jobs=jobs, rules_only=rules_only)

@@ -10,11 +10,13 @@ from __future__ import annotations
 import multiprocessing as mp
 import os
 from collections.abc import Iterable, Iterator, Mapping
+from functools import partial
 from itertools import islice
 from typing import Any
 
 from .detect import detect_lower
 from .engine import Annotation, Span, annotate_joined, join_utterances, normalise
+from .learned import load_model, refine
 from .lexicon import LANGUAGES, load_lexicon
 
 Record = tuple[str, str | None, str | None, str | None]  # text, lang, role, context
@@ -39,9 +41,10 @@ def _as_record(item: Any) -> Record:
     return (text if isinstance(text, str) else "", lang, role, context)
 
 
-def annotate_records(records: list[Record], default_lang: str | None = None) -> list[Result]:
+def annotate_records(records: list[Record], default_lang: str | None = None, learned: bool = True) -> list[Result]:
     """Annotate a chunk in this process (also the worker function): records are
-    grouped by language and each group is scanned as one joined string."""
+    grouped by language and each group is scanned as one joined string; then the
+    learned layer (``learned.py``) re-decides its labels, unless ``learned`` is False."""
     lows = [normalise(rec[0]) for rec in records]
     langs: list[str] = []
     for (_text, lang, _role, _context), low in zip(records, lows, strict=True):
@@ -55,10 +58,14 @@ def annotate_records(records: list[Record], default_lang: str | None = None) -> 
             continue
         big, bounds = join_utterances([lows[i] for i in idx])
         cased = "\n".join(records[i][0] for i in idx)  # same length as big: names keep their capitals
-        results = annotate_joined(
-            big, bounds, load_lexicon(lang), [records[i][2] for i in idx], [records[i][3] for i in idx],
-            cased if len(cased) == len(big) else None,
-        )
+        roles = [records[i][2] for i in idx]
+        contexts = [records[i][3] for i in idx]
+        model = load_model(lang) if learned else None
+        markers: list[set[str]] | None = None if model is None else [set() for _ in idx]
+        results = annotate_joined(big, bounds, load_lexicon(lang), roles, contexts,
+                                  cased if len(cased) == len(big) else None, markers)
+        if model is not None:
+            refine(model, [lows[i] for i in idx], results, roles, contexts, markers)
         for i, spans in zip(idx, results, strict=True):
             out[i] = (lang, spans)
     return out
@@ -93,7 +100,7 @@ def _resolve_jobs(n_jobs: int | None) -> int:
 
 def iter_annotate_results(
     records: Iterable[Any], n_jobs: int | None = None, chunk_size: int = DEFAULT_CHUNK,
-    min_parallel: int = MIN_PARALLEL,
+    min_parallel: int = MIN_PARALLEL, learned: bool = True,
 ) -> Iterator[list[Result]]:
     """Yield results chunk by chunk, in input order (lower-level than
     :func:`iter_annotate`: ``(lang, spans)`` tuples, no Annotation objects)."""
@@ -104,38 +111,40 @@ def iter_annotate_results(
     head = list(islice(chunks, window))
     if jobs == 1 or len(head) < window:
         for chunk in head:
-            yield annotate_records(chunk)
+            yield annotate_records(chunk, None, learned)
         for chunk in chunks:
-            yield annotate_records(chunk)
+            yield annotate_records(chunk, None, learned)
         return
     for lang in LANGUAGES:  # compile once here: forked workers inherit the lexicons
         load_lexicon(lang)
+        if learned:
+            load_model(lang)
     method = "fork" if "fork" in mp.get_all_start_methods() else "spawn"
     in_flight = jobs * 4
     with mp.get_context(method).Pool(jobs) as pool:
         pending = head
         while pending:
-            yield from pool.imap(annotate_records, pending)
+            yield from pool.imap(partial(annotate_records, default_lang=None, learned=learned), pending)
             pending = list(islice(chunks, in_flight))
 
 
 def iter_annotate(
     records: Iterable[Any], n_jobs: int | None = None, chunk_size: int = DEFAULT_CHUNK,
-    min_parallel: int = MIN_PARALLEL,
+    min_parallel: int = MIN_PARALLEL, learned: bool = True,
 ) -> Iterator[Annotation]:
     """Annotate a stream of records, yielding one :class:`Annotation` per record in order.
 
     A record is a text, a mapping with ``text`` and optional ``lang``, ``role``,
     ``context``, or a tuple ``(text, lang, role, context)``.
     """
-    for results in iter_annotate_results(records, n_jobs, chunk_size, min_parallel):
+    for results in iter_annotate_results(records, n_jobs, chunk_size, min_parallel, learned):
         yield from map(_to_annotation, results)
 
 
 def annotate_batch(
     records: Iterable[Any], n_jobs: int | None = None, chunk_size: int = DEFAULT_CHUNK,
-    min_parallel: int = MIN_PARALLEL,
+    min_parallel: int = MIN_PARALLEL, learned: bool = True,
 ) -> list[Annotation]:
     """Annotate many utterances in one call (parallel across ``n_jobs`` processes,
     all cores by default; single process below ``min_parallel`` records)."""
-    return list(iter_annotate(records, n_jobs, chunk_size, min_parallel))
+    return list(iter_annotate(records, n_jobs, chunk_size, min_parallel, learned))

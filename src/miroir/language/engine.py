@@ -15,6 +15,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from .detect import detect_language
+from .learned import load_model, refine
 from .lexicon import EOS, LANGUAGES, Lexicon, load_lexicon
 
 Span = tuple[int, int]
@@ -243,7 +244,7 @@ def _questions_only(
 
 def annotate_joined(
     big: str, bounds: list[int], lex: Lexicon, roles: list[str | None], contexts: list[str | None],
-    cased: str | None = None,
+    cased: str | None = None, markers: list[set[str]] | None = None,
 ) -> list[dict[str, list[Span]]]:
     """Annotate many normalised utterances joined by one separator character.
 
@@ -253,6 +254,8 @@ def annotate_joined(
     overhead of the regex engine. Spans are relative to each utterance.
     ``cased``: the original texts joined the same way (same length as ``big``),
     used only to recognise capitalised names as claim subjects.
+    ``markers``: when given (one set per utterance), receives the names of the
+    sentence markers (``source``, ``third_party``, ``x_...``) seen in each utterance.
     """
     n = len(bounds) - 1
     out: list[dict[str, list[Span]]] = [{} for _ in range(n)]
@@ -273,6 +276,7 @@ def annotate_joined(
     feats: dict[str, list[Span]] = {}
     role: str | None = None
     context: str | None = None
+    seen: set[str] | None = None
 
     def finish() -> None:
         nonlocal k, feats, s_start
@@ -280,6 +284,8 @@ def annotate_joined(
         while k < n_eos and eos[k][0] <= u_end:
             e_end, qmark = eos[k]
             if feats or qmark:
+                if seen is not None:
+                    seen.update(feats)
                 if no_table(feats):
                     _decide_sentence(spans, big, base, s_start, e_end, qmark, feats, role, lex, cased)
                 else:
@@ -288,6 +294,8 @@ def annotate_joined(
             s_start = e_end
             k += 1
         if feats:
+            if seen is not None:
+                seen.update(feats)
             tail = big[s_start:u_end].rstrip()
             _close_sentence(spans, big, base, s_start, s_start + len(tail), tail.endswith("?"), feats, role, lex,
                             cased, context)
@@ -308,10 +316,13 @@ def annotate_joined(
             s_start = base
             role = roles[i]
             context = contexts[i]
+            seen = None if markers is None else markers[i]
             next_end = eos[k][0] if k < n_eos else never
         while start >= next_end:
             qmark = eos[k][1]
             if feats or qmark:
+                if seen is not None:
+                    seen.update(feats)
                 if no_table(feats):
                     _decide_sentence(spans, big, base, s_start, next_end, qmark, feats, role, lex, cased)
                 else:
@@ -378,23 +389,33 @@ def join_utterances(lows: list[str]) -> tuple[str, list[int]]:
 
 
 def annotate_lower(
-    text: str, low: str, lex: Lexicon, role: str | None = None, context: str | None = None
+    text: str, low: str, lex: Lexicon, role: str | None = None, context: str | None = None,
+    markers: set[str] | None = None,
 ) -> dict[str, list[Span]]:
-    """Spans per label for ``text`` whose normalised form is ``low``."""
-    return annotate_joined(low, [0, len(low) + 1], lex, [role], [context], text if len(text) == len(low) else None)[0]
+    """Spans per label for ``text`` whose normalised form is ``low`` (``markers``, when given,
+    receives the sentence markers seen)."""
+    return annotate_joined(low, [0, len(low) + 1], lex, [role], [context], text if len(text) == len(low) else None,
+                           None if markers is None else [markers])[0]
 
 
 def annotate(
-    text: str, lang: str | None = None, role: str | None = None, context: str | None = None
+    text: str, lang: str | None = None, role: str | None = None, context: str | None = None,
+    learned: bool = True,
 ) -> Annotation:
     """Label one utterance (a speaker turn).
 
     ``lang``: ``"fr"``/``"en"`` or ``None`` to detect it; ``role``: ``rep``,
     ``manager``, ``customer``, ``other`` or ``None``; ``context``: the
     conversation kind (``customer_call``, ``pipeline_review``,
-    ``forecast_call``...) or ``None``.
+    ``forecast_call``...) or ``None``; ``learned``: apply the learned layer
+    (``learned.py``) after the rules (default), or give the rules' labels alone.
     """
     if lang not in LANGUAGES:
         lang = detect_language(text)
-    spans = annotate_lower(text, normalise(text), load_lexicon(lang), role, context)  # type: ignore[arg-type]
+    low = normalise(text)
+    model = load_model(lang) if learned else None  # type: ignore[arg-type]
+    markers: set[str] = set()
+    spans = annotate_lower(text, low, load_lexicon(lang), role, context, markers)  # type: ignore[arg-type]
+    if model is not None:
+        refine(model, [low], [spans], [role], [context], [markers])
     return Annotation(lang=lang, labels=tuple(sorted(spans)), spans=spans)  # type: ignore[arg-type]

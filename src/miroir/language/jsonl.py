@@ -92,9 +92,10 @@ def _read(path: Path, default_lang: str | None, on_bytes: Callable[[int], None])
 
 def annotate_file(
     input_path: Path, output_path: Path, lang: str | None = None, n_jobs: int | None = None,
-    progress: ByteProgress | None = None,
+    progress: ByteProgress | None = None, learned: bool = True,
 ) -> AnnotateSummary:
-    """Annotate every line of ``input_path`` into ``output_path`` (JSONL)."""
+    """Annotate every line of ``input_path`` into ``output_path`` (JSONL); ``learned=False``:
+    the hand-written rules alone."""
     if lang is not None and lang not in LANGUAGES:
         raise UsageError(f"--lang must be one of {', '.join(LANGUAGES)}, not {lang!r}")
     if not input_path.is_file():
@@ -120,7 +121,7 @@ def annotate_file(
                     break
                 ids = [uid for uid, _ in chunk]
                 records = [rec for _, rec in chunk]
-                results = [r for part in iter_annotate_results(records, n_jobs=n_jobs) for r in part]
+                results = [r for part in iter_annotate_results(records, n_jobs=n_jobs, learned=learned) for r in part]
                 for uid, rec, (lg, spans) in zip(ids, records, results, strict=True):
                     labels = sorted(spans)
                     out.write(json.dumps(

@@ -26,7 +26,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 LANGUAGES: tuple[str, ...] = ("fr", "en")
 
 # bump when the engine's logic (not the lexicon) changes the output
-ENGINE_CODE_VERSION = "8"
+ENGINE_CODE_VERSION = "9"
 
 INTERACTION_LABELS: tuple[str, ...] = (
     "question", "open_question", "hedge", "assumption", "clarification", "pressure",
@@ -620,6 +620,9 @@ def _engine_version() -> str:
     h = hashlib.sha256(ENGINE_CODE_VERSION.encode())
     for lang in LANGUAGES:
         h.update(lexicon_path(lang).read_bytes())
+        learned = DATA_DIR / f"learned_{lang}.json"  # the learned layer (learned.py), when shipped
+        if learned.is_file():
+            h.update(learned.read_bytes())
 
     return f"{ENGINE_CODE_VERSION}-{h.hexdigest()[:12]}"
 

@@ -1,0 +1,263 @@
+"""Train the learned layer (``src/miroir/language/data/learned_<lang>.json``) on the gold splits.
+
+    .venv/bin/python bench/train_learned.py [--lang fr|en] [--write]
+
+Training turns: ``tests/gold/<lang>_{dev,dev2,dev4,dev5,...,dev10}.jsonl``, plus the annotation guide's
+own examples (``tests/language/test_guide_examples.py``), each weighted ``GUIDE_WEIGHT`` for its one
+label (the guide does not give their other labels). Features: the rule
+engine's 16 labels and its sentence markers (rules alone), word unigrams and bigrams seen twice or more,
+the speaker's role and the conversation kind (``miroir.language.learned``). One L2-regularised
+logistic regression per label (``fit_lr``).
+
+Chosen by 5-fold cross-validation on the training turns only (folds = whole conversations):
+the regularisation (``--lams``), one probability threshold to add a label and one under which a
+rule label is removed (the same for every label), and which labels the layer decides (those whose out-of-fold F1 beats the rules'; never ``question`` /
+``open_question``). Then the model is fitted on all training turns.
+
+Printed: cross-validated and validation (dev3: aggregate scores only, never a row) macro-F1 of the
+rules and of rules + layer, per label. The held-out split and the agreement files are never read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.optimize import minimize
+from scipy.special import expit
+
+from miroir.language import LABELS
+from miroir.language.engine import annotate_joined, join_utterances, normalise
+from miroir.language.learned import (
+    CONTEXTS,
+    ROLES,
+    LearnedModel,
+    Vocabulary,
+    _Index,
+    blocked_additions,
+    context_index,
+    decide,
+    design,
+    marker_matrix,
+    model_path,
+    role_index,
+    rule_matrix,
+)
+from miroir.language.lexicon import load_lexicon
+
+ROOT = Path(__file__).resolve().parents[1]
+GOLD = ROOT / "tests" / "gold"
+# the guide's own examples ("counts" / "does not count"), as listed by tests/language/test_guide_examples.py
+sys.path.insert(0, str(ROOT / "tests" / "language"))
+from test_guide_examples import COUNTS, DOES_NOT_COUNT  # noqa: E402
+
+# a guide example counts as this many turns, for its one label only (its other labels are unknown)
+GUIDE_WEIGHT = 5.0
+TRAIN_SPLITS = ("dev", "dev2", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10")
+EVAL_SPLIT = "dev3"
+NEVER_DECIDED = ("question", "open_question")
+THRESHOLDS = tuple(round(0.20 + 0.05 * i, 2) for i in range(9))
+REMOVE_BELOW = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4)
+N_FOLDS = 5
+
+
+@dataclass
+class Data:
+    lows: list[str]
+    rules: np.ndarray
+    roles: np.ndarray
+    contexts: np.ndarray
+    gold: np.ndarray
+    conv: np.ndarray
+    mask: np.ndarray  # (n, 16) weight of each (turn, label) in the loss; 0 = label unknown
+    marks: list[set[str]]  # the rules' sentence markers of each turn
+
+
+def load(lang: str, splits: tuple[str, ...]) -> Data:
+    rows = []
+    for split in splits:
+        path = GOLD / f"{lang}_{split}.jsonl"
+        rows += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return _data(lang, rows, np.ones((len(rows), len(LABELS))))
+
+
+def guide_examples(lang: str) -> Data:
+    """The guide's examples of ``lang``: each one known for its own label only."""
+    rows, mask = [], []
+    col = {label: i for i, label in enumerate(LABELS)}
+    for positive, table in ((True, COUNTS), (False, DOES_NOT_COUNT)):
+        for label, lg, text, role, context in table:
+            if lg != lang:
+                continue
+            rows.append({"id": f"guide-{len(rows)}", "text": text, "role": role, "context": context,
+                         "labels": [label] if positive else []})
+            m = np.zeros(len(LABELS))
+            m[col[label]] = GUIDE_WEIGHT
+            mask.append(m)
+    return _data(lang, rows, np.array(mask))
+
+
+def _data(lang: str, rows: list[dict], mask: np.ndarray) -> Data:  # type: ignore[type-arg]
+    lows = [normalise(r["text"]) for r in rows]
+    big, bounds = join_utterances(lows)
+    cased = "\n".join(r["text"] for r in rows)
+    marks: list[set[str]] = [set() for _ in rows]
+    results = annotate_joined(big, bounds, load_lexicon(lang), [r.get("role") for r in rows],
+                              [r.get("context") for r in rows], cased if len(cased) == len(big) else None, marks)
+    gold = np.zeros((len(rows), len(LABELS)), dtype=bool)
+    col = {label: i for i, label in enumerate(LABELS)}
+    for i, r in enumerate(rows):
+        for label in r["labels"]:
+            gold[i, col[label]] = True
+    conv = np.zeros(len(rows), dtype=np.int64)
+    for i in range(1, len(rows)):
+        same = (rows[i]["id"].rsplit("-", 1)[0], rows[i]["context"]) == (rows[i - 1]["id"].rsplit("-", 1)[0],
+                                                                         rows[i - 1]["context"])
+        conv[i] = conv[i - 1] + (0 if same else 1)
+    return Data(lows, rule_matrix(results) > 0, role_index([r.get("role") for r in rows]),
+                context_index([r.get("context") for r in rows]), gold, conv, mask, marks)
+
+
+def f1s(pred: np.ndarray, gold: np.ndarray) -> np.ndarray:
+    tp = (pred & gold).sum(axis=0)
+    fp = (pred & ~gold).sum(axis=0)
+    fn = (~pred & gold).sum(axis=0)
+    return np.where(tp > 0, 2 * tp / np.maximum(2 * tp + fp + fn, 1), 0.0)
+
+
+def fit_lr(x: sp.csr_matrix, y: np.ndarray, lam: float, mask: np.ndarray | None = None
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """Minimise the sum of per-label log-losses (each weighted by ``mask``, default 1) +
+    lam/2 * ||W||^2 (bias not penalised) by a truncated Newton method (exact Hessian-vector
+    products); labels are independent, so one run over all of them is one run per label."""
+    n, f = x.shape
+    n_lab = y.shape[1]
+    yf = y.astype(np.float64)
+    mk = np.ones_like(yf) if mask is None else mask
+    xt = x.T.tocsr()
+
+    def fg(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        w = theta[: f * n_lab].reshape(f, n_lab)
+        z = x @ w + theta[f * n_lab:]
+        loss = float((mk * (np.logaddexp(0.0, z) - yf * z)).sum() + 0.5 * lam * (w * w).sum())
+        g = mk * (expit(z) - yf)
+        return loss, np.concatenate([(xt @ g + lam * w).ravel(), g.sum(axis=0)])
+
+    def hessp(theta: np.ndarray, v: np.ndarray) -> np.ndarray:
+        p = expit(x @ theta[: f * n_lab].reshape(f, n_lab) + theta[f * n_lab:])
+        vw = v[: f * n_lab].reshape(f, n_lab)
+        u = mk * p * (1.0 - p) * (x @ vw + v[f * n_lab:])
+        return np.concatenate([(xt @ u + lam * vw).ravel(), u.sum(axis=0)])
+
+    res = minimize(fg, np.zeros(f * n_lab + n_lab), jac=True, hessp=hessp, method="trust-ncg",
+                   options={"gtol": 1e-4, "maxiter": 200})
+    return res.x[: f * n_lab].reshape(f, n_lab), res.x[f * n_lab:]
+
+
+def x_of(index: _Index, d: Data, names: tuple[str, ...]) -> sp.csr_matrix:
+    return design(index, d.lows, d.rules.astype(float), marker_matrix(d.marks, names, len(d.lows)), d.roles,
+                  d.contexts)
+
+
+def fit(index: _Index, d: Data, lam: float, names: tuple[str, ...], extra: Data | None = None
+        ) -> tuple[np.ndarray, np.ndarray]:
+    """Fit on ``d`` (and ``extra``, e.g. the guide's examples, when given)."""
+    if extra is not None:
+        d = concat(d, extra)
+    return fit_lr(x_of(index, d, names), d.gold, lam, d.mask)
+
+
+def concat(a: Data, b: Data) -> Data:
+    return Data(a.lows + b.lows, np.vstack([a.rules, b.rules]), np.concatenate([a.roles, b.roles]),
+                np.concatenate([a.contexts, b.contexts]), np.vstack([a.gold, b.gold]),
+                np.concatenate([a.conv, b.conv + a.conv.max() + 1]), np.vstack([a.mask, b.mask]), a.marks + b.marks)
+
+
+def proba(index: _Index, d: Data, w: np.ndarray, b: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-(x_of(index, d, names) @ w + b)))
+
+
+def subset(d: Data, idx: np.ndarray) -> Data:
+    return Data([d.lows[i] for i in idx], d.rules[idx], d.roles[idx], d.contexts[idx], d.gold[idx], d.conv[idx],
+                d.mask[idx], [d.marks[i] for i in idx])
+
+
+def cross_validate(index: _Index, d: Data, lam: float, extra: Data, names: tuple[str, ...]) -> np.ndarray:
+    """Out-of-fold probabilities (folds = contiguous blocks of whole conversations; ``extra`` is
+    in every training fold)."""
+    n = len(d.lows)
+    starts = np.searchsorted(d.conv, np.arange(d.conv.max() + 1))
+    fold = np.minimum(N_FOLDS - 1, starts * N_FOLDS // n)[d.conv]
+    out = np.zeros(d.gold.shape)
+    for k in range(N_FOLDS):
+        tr, te = np.nonzero(fold != k)[0], np.nonzero(fold == k)[0]
+        w, b = fit(index, subset(d, tr), lam, names, extra)
+        out[te] = proba(index, subset(d, te), w, b, names)
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--lang", choices=["fr", "en"])
+    ap.add_argument("--lams", default="0.5,1,2", help="regularisation strengths tried by cross-validation")
+    ap.add_argument("--write", action="store_true", help="write the model file(s)")
+    args = ap.parse_args()
+    lams = [float(x) for x in args.lams.split(",")]
+    allowed = np.array([label not in NEVER_DECIDED for label in LABELS])
+    for lang in [args.lang] if args.lang else ["fr", "en"]:
+        train, val, guide = load(lang, TRAIN_SPLITS), load(lang, (EVAL_SPLIT,)), guide_examples(lang)
+        vocab = Vocabulary.fit(train.lows + guide.lows)
+        names = tuple(sorted(set().union(*train.marks, *guide.marks)))
+        blocked = blocked_additions(marker_matrix(train.marks, names, len(train.lows)), names)
+        index = _Index(vocab)
+        rules_cv = f1s(train.rules, train.gold)
+        best: tuple[float, float, float, np.ndarray] | None = None
+        for lam in lams:
+            oof = cross_validate(index, train, lam, guide, names)
+            for thr in THRESHOLDS:
+                for rem in REMOVE_BELOW:
+                    if rem > thr:
+                        continue
+                    per = f1s(decide(train.rules, oof, allowed, thr, rem, blocked), train.gold)
+                    decided = allowed & (per > rules_cv)
+                    macro = float(f1s(decide(train.rules, oof, decided, thr, rem, blocked), train.gold).mean())
+                    if best is None or macro > best[0]:
+                        best = (macro, lam, thr, rem, decided)
+        assert best is not None
+        cv_macro, lam, thr, rem, decided = best
+        w, b = fit(index, train, lam, names, guide)
+        n_ng = len(vocab)
+        n_l = len(LABELS)
+        n_m = n_ng + n_l + len(names)
+        model = LearnedModel(
+            lang=lang, vocab=vocab, w_ngram=w[:n_ng], w_rule=w[n_ng:n_ng + n_l], markers=names,
+            w_marker=w[n_ng + n_l:n_m], w_role=w[n_m:n_m + len(ROLES) + 1], w_context=w[n_m + len(ROLES) + 1:],
+            bias=b, threshold=thr, remove_below=rem, decided=tuple(label for label, on in zip(LABELS, decided, strict=True) if on),
+            trained_on=TRAIN_SPLITS,
+        )
+        assert model.w_context.shape[0] == len(CONTEXTS) + 1
+        # validation through the shipped code path (the model as written to JSON and read back)
+        shipped = LearnedModel.from_json(model.to_json(), "(in memory)")
+        val_marks = marker_matrix(val.marks, names, len(val.lows))
+        z = shipped.scores(val.lows, val.rules.astype(float), val_marks, val.roles, val.contexts)
+        val_pred = decide(val.rules, 1.0 / (1.0 + np.exp(-z)), decided, thr, rem, blocked_additions(val_marks, names))
+        r_val, l_val = f1s(val.rules, val.gold), f1s(val_pred, val.gold)
+        print(f"== {lang}: {len(train.lows)} training turns + {len(guide.lows)} guide examples, {n_ng} n-gram features, lambda {lam}, "
+              f"add from {thr}, remove under {rem}")
+        print(f"decided: {', '.join(model.decided)}")
+        print(f"CV macro-F1 rules {rules_cv.mean():.3f} -> layer {cv_macro:.3f}; "
+              f"{EVAL_SPLIT} macro-F1 rules {r_val.mean():.3f} -> layer {l_val.mean():.3f}")
+        print("  " + ", ".join(f"{label} {r:.2f}->{v:.2f}" for label, r, v in zip(LABELS, r_val, l_val, strict=True)))
+        if args.write:
+            path = model_path(lang)
+            path.write_text(shipped.to_json() + "\n", encoding="utf-8")
+            print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
+
+
+if __name__ == "__main__":
+    main()

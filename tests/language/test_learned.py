@@ -1,0 +1,180 @@
+"""The learned layer (miroir.language.learned): features, decisions, evidence, model files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from miroir.language import LABELS, annotate, annotate_batch
+from miroir.language.learned import (
+    CONTEXTS,
+    ROLES,
+    LearnedModel,
+    Vocabulary,
+    _Index,
+    decide,
+    load_model,
+    model_path,
+    refine,
+)
+from miroir.language.lexicon import LexiconError
+
+COL = {label: i for i, label in enumerate(LABELS)}
+GOLD = Path(__file__).resolve().parents[1] / "gold"
+
+
+def tiny_model(**weights: dict[str, float]) -> LearnedModel:
+    """A model over the words 'nightmare', 'budget' and the pair 'no way'; every label decided
+    except question/open_question; bias -5 (nothing is added without a feature), threshold 0.5,
+    removal under 0.2. ``weights``: ``{feature: {label: weight}}`` where a feature is an n-gram,
+    ``rule:<label>`` or ``marker:<name>``."""
+    vocab = Vocabulary(("budget", "nightmare", "no", "way"), ("budget", "nightmare"), (("no", "way"),))
+    w_ngram = np.zeros((len(vocab), len(LABELS)))
+    w_rule = np.zeros((len(LABELS), len(LABELS)))
+    markers = ("source",)
+    w_marker = np.zeros((1, len(LABELS)))
+    for feature, per_label in weights.items():
+        for label, w in per_label.items():
+            if feature.startswith("rule:"):
+                w_rule[COL[feature[5:]], COL[label]] = w
+            elif feature.startswith("marker:"):
+                w_marker[markers.index(feature[7:]), COL[label]] = w
+            else:
+                w_ngram[vocab.names.index(feature), COL[label]] = w
+    return LearnedModel(
+        lang="en", vocab=vocab, w_ngram=w_ngram, w_rule=w_rule, markers=markers, w_marker=w_marker,
+        w_role=np.zeros((len(ROLES) + 1, len(LABELS))), w_context=np.zeros((len(CONTEXTS) + 1, len(LABELS))),
+        bias=np.full(len(LABELS), -5.0), threshold=0.5, remove_below=0.2,
+        decided=tuple(label for label in LABELS if label not in ("question", "open_question")),
+        trained_on=("test",),
+    )
+
+
+def test_ngram_matrix_counts_unigrams_and_bigrams_per_turn() -> None:
+    vocab = Vocabulary.fit(["the budget is the budget", "no way", "no way out"], min_count=2)
+    assert vocab.unigrams == ("budget", "no", "the", "way")
+    assert vocab.bigrams == (("no", "way"), ("the", "budget"))
+    m = _Index(vocab).matrix(["the budget is the budget", "no way", "unknown words only", "no  way"]).toarray()
+    names = vocab.names
+    assert m[0, names.index("budget")] == 2 and m[0, names.index("the budget")] == 2
+    assert m[0, names.index("no way")] == 0
+    assert m[1, names.index("no way")] == 1 and m[1, names.index("no")] == 1
+    assert m[2].sum() == 0
+    assert m[3, names.index("no way")] == 1  # tokens, not characters: two spaces are one gap
+
+
+def test_added_label_has_the_heaviest_word_as_evidence() -> None:
+    model = tiny_model(nightmare={"pain": 8.0}, budget={"pain": 6.0})
+    low = "the budget process is a nightmare"
+    results: list[dict[str, list[tuple[int, int]]]] = [{}]
+    refine(model, [low], results, ["customer"], ["customer_call"], [set()])
+    assert results[0] == {"pain": [(low.index("nightmare"), len(low))]}
+
+
+def test_bigram_evidence_spans_both_words() -> None:
+    model = tiny_model(**{"no way": {"defensive": 9.0}})
+    low = "no way, no way it slips"
+    results: list[dict[str, list[tuple[int, int]]]] = [{}]
+    refine(model, [low], results, ["rep"], ["pipeline_review"], [set()])
+    assert results[0] == {"defensive": [(0, 6)]}
+
+
+def test_rule_label_is_kept_unless_the_model_is_sure_it_is_wrong() -> None:
+    low = "budget"
+    kept = [{"budget": [(0, 6)]}]
+    refine(tiny_model(**{"rule:budget": {"budget": 4.0}}), [low], kept, [None], [None], [set()])
+    assert kept == [{"budget": [(0, 6)]}]  # p = sigmoid(-1) = 0.27 >= 0.2: kept with its rule span
+    removed = [{"budget": [(0, 6)]}]
+    refine(tiny_model(**{"rule:budget": {"budget": 3.0}}), [low], removed, [None], [None], [set()])
+    assert removed == [{}]  # p = sigmoid(-2) = 0.12 < 0.2
+
+
+def test_label_added_from_a_rule_label_takes_that_rule_span_as_evidence() -> None:
+    model = tiny_model(**{"rule:timeline": {"decision_process": 9.0, "timeline": 9.0}})
+    results = [{"timeline": [(3, 9)]}]
+    refine(model, ["by friday"], results, [None], [None], [set()])
+    assert results == [{"timeline": [(3, 9)], "decision_process": [(3, 9)]}]
+
+
+def test_label_without_evidence_is_not_added() -> None:
+    model = tiny_model(**{"marker:source": {"budget": 9.0}})
+    results: list[dict[str, list[tuple[int, int]]]] = [{}]
+    refine(model, ["they told me"], results, [None], [None], [{"source"}])
+    assert results == [{}]
+
+
+def test_a_named_source_blocks_an_added_assumption() -> None:
+    model = tiny_model(nightmare={"assumption": 9.0})
+    with_source: list[dict[str, list[tuple[int, int]]]] = [{}]
+    refine(model, ["their cfo told me it's a nightmare"], with_source, ["rep"], ["pipeline_review"], [{"source"}])
+    assert with_source == [{}]
+    without: list[dict[str, list[tuple[int, int]]]] = [{}]
+    refine(model, ["it's a nightmare for them"], without, ["rep"], ["pipeline_review"], [set()])
+    assert list(without[0]) == ["assumption"]
+
+
+def test_decide_keeps_adds_and_removes_by_the_two_thresholds() -> None:
+    rules = np.array([[True, False], [True, False], [False, False]])
+    proba = np.array([[0.15, 0.6], [0.25, 0.45], [0.9, 0.9]])
+    decided = np.array([True, True])
+    blocked = np.array([[False, False], [False, False], [False, True]])
+    out = decide(rules, proba, decided, threshold=0.5, remove_below=0.2, blocked=blocked)
+    assert out.tolist() == [[False, True], [True, False], [True, False]]
+
+
+def test_json_round_trip_keeps_the_scores() -> None:
+    model = tiny_model(**{"nightmare": {"pain": 1.2345}, "no way": {"defensive": -0.5}, "rule:hedge": {"assumption": 2.0}})
+    back = LearnedModel.from_json(model.to_json(), "test")
+    lows = ["a nightmare", "no way", "budget"]
+    rules = np.zeros((3, len(LABELS)))
+    rules[2, COL["hedge"]] = 1
+    marks = np.zeros((3, 1))
+    roles = np.array([0, 1, 5])
+    ctxs = np.array([0, 1, 3])
+    cols = [COL[label] for label in model.decided]
+    assert np.allclose(model.scores(lows, rules, marks, roles, ctxs)[:, cols],
+                       back.scores(lows, rules, marks, roles, ctxs)[:, cols], atol=2e-3)
+    assert back.decided == model.decided and back.threshold == 0.5 and back.remove_below == 0.2
+
+
+def test_malformed_model_file_is_an_actionable_error() -> None:
+    doc = json.loads(tiny_model().to_json())
+    doc["decided"] = ["hedge", "not_a_label"]
+    with pytest.raises(LexiconError) as err:
+        LearnedModel.from_json(json.dumps(doc), "learned_en.json")
+    assert "learned_en.json" in str(err.value) and "not_a_label" in str(err.value)
+    assert "bench/train_learned.py" in err.value.remedy
+    with pytest.raises(LexiconError):
+        LearnedModel.from_json("{not json", "learned_en.json")
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_shipped_models_load_and_never_saw_the_held_out_split(lang: str) -> None:
+    assert model_path(lang).is_file()
+    model = load_model(lang)
+    assert model is not None and model.lang == lang
+    assert "question" not in model.decided and "open_question" not in model.decided
+    assert not {"heldout", "dev3"} & set(model.trained_on)
+    assert 0.0 < model.remove_below <= model.threshold < 1.0
+    assert "source" in model.markers
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_batch_and_single_turn_paths_agree(lang: str) -> None:
+    rows = [json.loads(line) for line in (GOLD / f"{lang}_dev.jsonl").read_text(encoding="utf-8").splitlines()[:120]]
+    batch = annotate_batch([(r["text"], lang, r["role"], r["context"]) for r in rows], n_jobs=1)
+    single = [annotate(r["text"], lang, r["role"], r["context"]) for r in rows]
+    assert batch == single
+    for row, ann in zip(rows, batch, strict=True):
+        for label, spans in ann.spans.items():
+            assert spans and all(0 <= s < e <= len(row["text"]) for s, e in spans), (row["text"], label)
+
+
+def test_learned_false_gives_the_rules_alone() -> None:
+    text = "I think they're keen, the CFO loves it and budget is fine."
+    rules = annotate(text, "en", "rep", "pipeline_review", learned=False)
+    again = annotate_batch([(text, "en", "rep", "pipeline_review")], n_jobs=1, learned=False)[0]
+    assert rules == again
