@@ -1,10 +1,11 @@
 """Throughput of the language engine vs spaCy's blank tokenizer, one core.
 
-    .venv/bin/python bench/language_speed.py [--words 2000000] [--detect]
+    .venv/bin/python bench/language_speed.py [--words 2000000] [--detect] [--rules-only]
 
 Generates a deterministic mixed FR/EN corpus (bench/language_corpus.py),
-annotates it on one core with the batch API (``n_jobs=1``) and, in the same
-run, tokenizes the same texts with ``spacy.blank("fr")`` / ``spacy.blank("en")``.
+annotates it on one core with the batch API (``n_jobs=1``), with the learned layer (the
+default) and with the rules alone (``learned=False``), and, in the same run, tokenizes the same
+texts with ``spacy.blank("fr")`` / ``spacy.blank("en")``.
 Times are CPU time of this process (robust on a shared machine) and wall time.
 Peak memory: traced Python allocations while streaming 1/4 of the corpus and
 the whole corpus through ``iter_annotate`` (flat = same peak).
@@ -54,6 +55,7 @@ def main() -> None:
     ap.add_argument("--words", type=int, default=2_000_000)
     ap.add_argument("--detect", action="store_true", help="do not pass the language (detect it per utterance)")
     ap.add_argument("--repeat", type=int, default=3, help="best of N timings")
+    ap.add_argument("--rules-only", action="store_true", help="time only the rules (learned=False)")
     args = ap.parse_args()
 
     corpus = list(utterances(args.words))
@@ -63,29 +65,39 @@ def main() -> None:
 
     records = [(t, None if args.detect else lang, role, ctx) for t, lang, role, ctx in corpus]
 
-    def run_miroir() -> None:
-        for _ in iter_annotate(records, n_jobs=1):
-            pass
+    modes = {"rules only": False} if args.rules_only else {"rules + learned layer": True, "rules only": False}
 
-    run_miroir()  # warm-up: compile lexicons, fill cue memo
+    def runner(learned: bool):  # type: ignore[no-untyped-def]
+        def run() -> None:
+            for _ in iter_annotate(records, n_jobs=1, learned=learned):
+                pass
+        return run
+
+    runs = {name: runner(learned) for name, learned in modes.items()}
+    for run in runs.values():
+        run()  # warm-up: compile lexicons, load the model, fill cue memo
     run_spacy = _spacy_runner(corpus)
-    # interleaved (miroir, spaCy, miroir, spaCy...): both see the same machine load; best of N each
-    m_times, s_times = [], []
+    # interleaved (miroir modes, spaCy, miroir modes, spaCy...): all see the same machine load; best of N each
+    m_times: dict[str, list[tuple[float, float]]] = {name: [] for name in runs}
+    s_times = []
     for _ in range(args.repeat):
-        m_times.append(_timed(run_miroir))
+        for name, run in runs.items():
+            m_times[name].append(_timed(run))
         if run_spacy is not None:
             s_times.append(_timed(run_spacy))
-    best = min(m_times, key=lambda t: t[0])
-    print(f"miroir annotate (1 core{', language detected' if args.detect else ''}): "
-          f"{n_words / best[0]:,.0f} words/s CPU ({best[0]:.2f} s), {n_words / best[1]:,.0f} words/s wall")
-    if run_spacy is not None:
+    sbest = min(s_times, key=lambda t: t[0]) if s_times else None
+    if run_spacy is not None and sbest is not None:
         import spacy
 
-        sbest = min(s_times, key=lambda t: t[0])
         print(f"spaCy {spacy.__version__} blank tokenizer (1 core): {n_words / sbest[0]:,.0f} words/s CPU "
               f"({sbest[0]:.2f} s), {n_words / sbest[1]:,.0f} words/s wall")
-        print(f"ratio miroir / spaCy (CPU): {sbest[0] / best[0]:.2f}x "
-              f"(per round: {', '.join(f'{s[0] / m[0]:.2f}' for m, s in zip(m_times, s_times, strict=True))})")
+    for name, times in m_times.items():
+        best = min(times, key=lambda t: t[0])
+        print(f"miroir annotate, {name} (1 core{', language detected' if args.detect else ''}): "
+              f"{n_words / best[0]:,.0f} words/s CPU ({best[0]:.2f} s), {n_words / best[1]:,.0f} words/s wall")
+        if sbest is not None:
+            print(f"  ratio miroir / spaCy (CPU): {sbest[0] / best[0]:.2f}x "
+                  f"(per round: {', '.join(f'{s[0] / m[0]:.2f}' for m, s in zip(times, s_times, strict=True))})")
 
     for fraction in (4, 1):
         part = args.words // fraction

@@ -90,3 +90,18 @@ def test_cli_bad_line_exit_code_and_message(tmp_path: Path) -> None:
         pytest.skip("CLI not importable yet")
     assert proc.returncode == 1
     assert f"{src}:2" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_rules_only_gives_the_rules_labels(tmp_path: Path) -> None:
+    from miroir.language import annotate
+
+    texts = ["They're keen, the CFO loves it and procurement is a formality.", "Honestly it's a nightmare for us."]
+    src = _write(tmp_path / "in.jsonl", [json.dumps({"id": i, "text": t, "lang": "en", "role": "rep",
+                                                      "context": "pipeline_review"}) for i, t in enumerate(texts)])
+    annotate_file(src, tmp_path / "rules.jsonl", n_jobs=1, learned=False)
+    annotate_file(src, tmp_path / "default.jsonl", n_jobs=1)
+    rules = [json.loads(x) for x in (tmp_path / "rules.jsonl").read_text(encoding="utf-8").splitlines()]
+    default = [json.loads(x) for x in (tmp_path / "default.jsonl").read_text(encoding="utf-8").splitlines()]
+    for text, r, d in zip(texts, rules, default, strict=True):
+        assert r["labels"] == sorted(annotate(text, "en", "rep", "pipeline_review", learned=False).labels)
+        assert d["labels"] == sorted(annotate(text, "en", "rep", "pipeline_review").labels)

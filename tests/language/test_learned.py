@@ -28,7 +28,7 @@ GOLD = Path(__file__).resolve().parents[1] / "gold"
 
 def tiny_model(**weights: dict[str, float]) -> LearnedModel:
     """A model over the words 'nightmare', 'budget' and the pair 'no way'; every label decided
-    except question/open_question; bias -5 (nothing is added without a feature), threshold 0.5,
+    except question; bias -5 (nothing is added without a feature), threshold 0.5,
     removal under 0.2. ``weights``: ``{feature: {label: weight}}`` where a feature is an n-gram,
     ``rule:<label>`` or ``marker:<name>``."""
     vocab = Vocabulary(("budget", "nightmare", "no", "way"), ("budget", "nightmare"), (("no", "way"),))
@@ -48,7 +48,7 @@ def tiny_model(**weights: dict[str, float]) -> LearnedModel:
         lang="en", vocab=vocab, w_ngram=w_ngram, w_rule=w_rule, markers=markers, w_marker=w_marker,
         w_role=np.zeros((len(ROLES) + 1, len(LABELS))), w_context=np.zeros((len(CONTEXTS) + 1, len(LABELS))),
         bias=np.full(len(LABELS), -5.0), threshold=0.5, remove_below=0.2,
-        decided=tuple(label for label in LABELS if label not in ("question", "open_question")),
+        decided=tuple(label for label in LABELS if label != "question"),
         trained_on=("test",),
     )
 
@@ -116,13 +116,31 @@ def test_a_named_source_blocks_an_added_assumption() -> None:
     assert list(without[0]) == ["assumption"]
 
 
+def test_open_question_is_added_only_inside_a_question_the_rules_found() -> None:
+    model = tiny_model(**{"rule:question": {"open_question": 9.0, "question": 9.0},
+                          "nightmare": {"open_question": 9.0}})
+    results = [{"question": [(0, 22)]}, {}]
+    refine(model, ["why is it a nightmare?", "it's a nightmare."], results, [None, None], [None, None],
+           [set(), set()])
+    assert results == [{"question": [(0, 22)], "open_question": [(0, 22)]}, {}]
+    rules = np.zeros((1, len(LABELS)), dtype=bool)
+    proba = np.zeros((1, len(LABELS)))
+    proba[0, COL["open_question"]] = 0.99
+    assert not decide(rules, proba, np.ones(len(LABELS), dtype=bool), 0.5, 0.2)[0, COL["open_question"]]
+
+
 def test_decide_keeps_adds_and_removes_by_the_two_thresholds() -> None:
-    rules = np.array([[True, False], [True, False], [False, False]])
-    proba = np.array([[0.15, 0.6], [0.25, 0.45], [0.9, 0.9]])
-    decided = np.array([True, True])
-    blocked = np.array([[False, False], [False, False], [False, True]])
-    out = decide(rules, proba, decided, threshold=0.5, remove_below=0.2, blocked=blocked)
-    assert out.tolist() == [[False, True], [True, False], [True, False]]
+    h, p = COL["hedge"], COL["pain"]
+    rules = np.zeros((3, len(LABELS)), dtype=bool)
+    rules[0, h] = rules[1, h] = True
+    proba = np.zeros((3, len(LABELS)))
+    proba[:, h] = [0.15, 0.25, 0.9]
+    proba[:, p] = [0.6, 0.45, 0.9]
+    blocked = np.zeros((3, len(LABELS)), dtype=bool)
+    blocked[2, p] = True
+    out = decide(rules, proba, np.ones(len(LABELS), dtype=bool), threshold=0.5, remove_below=0.2, blocked=blocked)
+    assert out[:, [h, p]].tolist() == [[False, True], [True, False], [True, False]]
+    assert out.sum() == 3
 
 
 def test_json_round_trip_keeps_the_scores() -> None:
@@ -156,7 +174,7 @@ def test_shipped_models_load_and_never_saw_the_held_out_split(lang: str) -> None
     assert model_path(lang).is_file()
     model = load_model(lang)
     assert model is not None and model.lang == lang
-    assert "question" not in model.decided and "open_question" not in model.decided
+    assert "question" not in model.decided
     assert not {"heldout", "dev3"} & set(model.trained_on)
     assert 0.0 < model.remove_below <= model.threshold < 1.0
     assert "source" in model.markers

@@ -1,8 +1,8 @@
 """The learned layer: a per-label logistic regression stacked on the rule engine.
 
 The rules (``data/<lang>.toml``) find cues and decide labels with their evidence spans. This
-layer re-decides the labels listed in the model file (not ``question`` / ``open_question``, which
-the rules get right) from four groups of features: the rule labels of the turn, its word unigrams
+layer re-decides the labels listed in the model file (not ``question``, which the rules get
+right; ``open_question`` only inside a question the rules found) from four groups of features: the rule labels of the turn, its word unigrams
 and bigrams, the speaker's role and the conversation kind. Weights are data
 (``data/learned_<lang>.json``), trained on the gold development splits by
 ``bench/train_learned.py``; the held-out split is never used.
@@ -316,7 +316,9 @@ def refine(model: LearnedModel, lows: Sequence[str], results: list[dict[str, lis
         if label in spans:
             del spans[label]
         else:
-            evidence = _evidence(model, lows[i], spans, _COL[label])
+            # an open question is a question: its evidence is the question the rules found
+            evidence = (spans["question"][0] if "question" in spans else None) if label == "open_question" \
+                else _evidence(model, lows[i], spans, _COL[label])
             if evidence is not None:
                 spans[label] = [evidence]
 
@@ -336,6 +338,7 @@ def decide(rules: np.ndarray, proba: np.ndarray, decided: np.ndarray, threshold:
     if blocked is not None:
         add &= ~blocked
     pred[:, decided] = np.where(rules[:, decided], keep[:, decided], add[:, decided])
+    pred[:, _COL["open_question"]] &= pred[:, _COL["question"]]  # an open question is a question
     return pred
 
 
