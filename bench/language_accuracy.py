@@ -1,6 +1,6 @@
 """Precision / recall / F1 per label and macro-F1 per language on the gold set.
 
-    .venv/bin/python bench/language_accuracy.py [--split heldout|dev|both] [--errors LABEL]
+    .venv/bin/python bench/language_accuracy.py [--split heldout|dev|dev3|...] [--rules-only] [--errors LABEL]
 
 Reads tests/gold/{fr,en}_{dev,dev2,dev3,heldout}.jsonl (dev2: a second development split; dev3: a
 third split written later, scored but never inspected row by row) (turn-level labels; role and
@@ -46,11 +46,13 @@ def load(lang: str, split: str) -> list[dict[str, object]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def evaluate(rows: list[dict[str, object]]) -> tuple[dict[str, Score], list[tuple[dict[str, object], set[str]]]]:
+def evaluate(rows: list[dict[str, object]], learned: bool = True
+             ) -> tuple[dict[str, Score], list[tuple[dict[str, object], set[str]]]]:
     scores = {label: Score() for label in LABELS}
     preds = []
     for row in rows:
-        ann = annotate(str(row["text"]), str(row["lang"]), row.get("role"), row.get("context"))  # type: ignore[arg-type]
+        ann = annotate(str(row["text"]), str(row["lang"]), row.get("role"), row.get("context"),  # type: ignore[arg-type]
+                       learned=learned)
         gold = set(row["labels"])  # type: ignore[call-overload]
         pred = set(ann.labels)
         preds.append((row, pred))
@@ -84,6 +86,7 @@ def main() -> None:
     ap.add_argument("--errors-splits", default="dev,dev2",
                     help="development splits whose errors --errors lists (default dev,dev2; never heldout/dev3)")
     ap.add_argument("--lang", choices=["fr", "en"], help="only this language")
+    ap.add_argument("--rules-only", action="store_true", help="the rules alone, without the learned layer")
     args = ap.parse_args()
     langs = [args.lang] if args.lang else ["fr", "en"]
     if args.errors:
@@ -93,7 +96,7 @@ def main() -> None:
                      "generalisation and are never inspected row by row")
         for lang in langs:
             rows = [row for sp in err_splits for row in load(lang, sp)]
-            _scores, preds = evaluate(rows)
+            _scores, preds = evaluate(rows, not args.rules_only)
             for row, pred in preds:
                 gold = set(row["labels"])  # type: ignore[call-overload]
                 if (args.errors in gold) != (args.errors in pred):
@@ -105,7 +108,7 @@ def main() -> None:
     for split in splits:
         for lang in langs:
             macro = print_table(f"== {lang} {split} ({len(load(lang, split))} utterances)",
-                                evaluate(load(lang, split))[0])
+                                evaluate(load(lang, split), not args.rules_only)[0])
             summary.append((lang, split, macro))
     print("\nmacro-F1: " + ", ".join(f"{lang} {split} {m:.3f}" for lang, split, m in summary))
 

@@ -1,4 +1,4 @@
-"""Validate the gold annotation set (tests/gold/{en,fr}_{dev,dev2,...,dev10,heldout}.jsonl).
+"""Validate the gold annotation set (tests/gold/{en,fr}_{dev,dev2,...,dev14,heldout}.jsonl).
 
 The files are hand-written from ../shared/annotation-guide.md. This test checks
 their format and minimum coverage, not the engine. Run it directly to print the
@@ -22,8 +22,9 @@ GOLD_DIR = Path(__file__).resolve().parent
 
 from goldspec import CONTEXTS, LABELS, LANGS, OPTIONAL_KEYS, REQUIRED_KEYS, ROLES  # noqa: E402
 
-SPLITS: tuple[str, ...] = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "heldout")
-DEV_SPLITS: tuple[str, ...] = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10")
+SPLITS: tuple[str, ...] = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12",
+                              "dev13", "dev14", "heldout")
+DEV_SPLITS: tuple[str, ...] = SPLITS[:-1]
 
 MIN_UTTERANCES_PER_LANG = 300
 MIN_POSITIVES_PER_LABEL_PER_LANG = 15

@@ -131,29 +131,37 @@ def _id(case: tuple[str, ...]) -> str:
     return f"{case[0]}-{case[1]}-{case[2][:30]}"
 
 
+# both modes: the rules alone, and the rules + the learned layer (the default)
+MODES = pytest.mark.parametrize("learned", [True, False], ids=["learned", "rules"])
+
+
+@MODES
 @pytest.mark.parametrize("case", COUNTS, ids=_id)
-def test_counts(case: tuple[str, str, str, str, str]) -> None:
+def test_counts(case: tuple[str, str, str, str, str], learned: bool) -> None:
     label, lang, text, role, context = case
-    ann = annotate(text, lang, role, context)
+    ann = annotate(text, lang, role, context, learned=learned)
     assert label in ann.labels, (text, ann.labels)
     for start, end in ann.spans[label]:
         assert 0 <= start < end <= len(text)
 
 
+@MODES
 @pytest.mark.parametrize("case", DOES_NOT_COUNT, ids=_id)
-def test_does_not_count(case: tuple[str, str, str, str, str]) -> None:
+def test_does_not_count(case: tuple[str, str, str, str, str], learned: bool) -> None:
     label, lang, text, role, context = case
-    ann = annotate(text, lang, role, context)
+    ann = annotate(text, lang, role, context, learned=learned)
     assert label not in ann.labels, (text, ann.labels, ann.spans.get(label))
 
 
+@MODES
 @pytest.mark.parametrize("lang,text", CUSTOMER_DEADLINE)
-def test_customer_deadline_is_timeline_not_pressure(lang: str, text: str) -> None:
-    ann = annotate(text, lang, "customer", "customer_call")
+def test_customer_deadline_is_timeline_not_pressure(lang: str, text: str, learned: bool) -> None:
+    ann = annotate(text, lang, "customer", "customer_call", learned=learned)
     assert "timeline" in ann.labels
     assert "pressure" not in ann.labels
 
 
-def test_same_deadline_from_manager_is_pressure() -> None:
-    ann = annotate("Il faut que ça signe avant vendredi.", "fr", "manager", "pipeline_review")
+@MODES
+def test_same_deadline_from_manager_is_pressure(learned: bool) -> None:
+    ann = annotate("Il faut que ça signe avant vendredi.", "fr", "manager", "pipeline_review", learned=learned)
     assert "pressure" in ann.labels
