@@ -32,7 +32,8 @@ from scipy.optimize import minimize
 from scipy.special import expit
 
 from miroir.language import LABELS
-from miroir.language.engine import annotate_joined, join_utterances, normalise
+from miroir.language.batch import rule_pass
+from miroir.language.engine import normalise
 from miroir.language.learned import (
     CONTEXTS,
     ROLES,
@@ -44,11 +45,10 @@ from miroir.language.learned import (
     decide,
     design,
     marker_matrix,
-    model_path,
     role_index,
     rule_matrix,
 )
-from miroir.language.lexicon import load_lexicon
+from miroir.language.lexicon import learned_path
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLD = ROOT / "tests" / "gold"
@@ -104,11 +104,9 @@ def guide_examples(lang: str) -> Data:
 
 def _data(lang: str, rows: list[dict], mask: np.ndarray) -> Data:  # type: ignore[type-arg]
     lows = [normalise(r["text"]) for r in rows]
-    big, bounds = join_utterances(lows)
-    cased = "\n".join(r["text"] for r in rows)
     marks: list[set[str]] = [set() for _ in rows]
-    results = annotate_joined(big, bounds, load_lexicon(lang), [r.get("role") for r in rows],
-                              [r.get("context") for r in rows], cased if len(cased) == len(big) else None, marks)
+    results = rule_pass(lang, [r["text"] for r in rows], lows, [r.get("role") for r in rows],
+                        [r.get("context") for r in rows], marks)
     gold = np.zeros((len(rows), len(LABELS)), dtype=bool)
     col = {label: i for i, label in enumerate(LABELS)}
     for i, r in enumerate(rows):
@@ -254,7 +252,7 @@ def main() -> None:
               f"{EVAL_SPLIT} macro-F1 rules {r_val.mean():.3f} -> layer {l_val.mean():.3f}")
         print("  " + ", ".join(f"{label} {r:.2f}->{v:.2f}" for label, r, v in zip(LABELS, r_val, l_val, strict=True)))
         if args.write:
-            path = model_path(lang)
+            path = learned_path(lang)
             path.write_text(shipped.to_json() + "\n", encoding="utf-8")
             print(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB)")
 

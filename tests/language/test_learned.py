@@ -17,10 +17,9 @@ from miroir.language.learned import (
     _Index,
     decide,
     load_model,
-    model_path,
     refine,
 )
-from miroir.language.lexicon import LexiconError
+from miroir.language.lexicon import LexiconError, learned_path
 
 COL = {label: i for i, label in enumerate(LABELS)}
 GOLD = Path(__file__).resolve().parents[1] / "gold"
@@ -171,7 +170,7 @@ def test_malformed_model_file_is_an_actionable_error() -> None:
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_shipped_models_load_and_never_saw_the_held_out_split(lang: str) -> None:
-    assert model_path(lang).is_file()
+    assert learned_path(lang).is_file()
     model = load_model(lang)
     assert model is not None and model.lang == lang
     assert "question" not in model.decided

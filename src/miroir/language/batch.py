@@ -41,6 +41,18 @@ def _as_record(item: Any) -> Record:
     return (text if isinstance(text, str) else "", lang, role, context)
 
 
+def rule_pass(
+    lang: str, texts: list[str], lows: list[str], roles: list[str | None], contexts: list[str | None],
+    markers: list[set[str]] | None = None,
+) -> list[dict[str, list[Span]]]:
+    """The rules' spans for turns of one language (``lows``: their normalised texts), scanned as
+    one joined string; ``markers`` (one set per turn), when given, receives the sentence markers."""
+    big, bounds = join_utterances(lows)
+    cased = "\n".join(texts)  # same length as big: names keep their capitals
+    return annotate_joined(big, bounds, load_lexicon(lang), roles, contexts,
+                           cased if len(cased) == len(big) else None, markers)
+
+
 def annotate_records(records: list[Record], default_lang: str | None = None, learned: bool = True) -> list[Result]:
     """Annotate a chunk in this process (also the worker function): records are
     grouped by language and each group is scanned as one joined string; then the
@@ -56,16 +68,14 @@ def annotate_records(records: list[Record], default_lang: str | None = None, lea
         idx = [i for i, lg in enumerate(langs) if lg == lang]
         if not idx:
             continue
-        big, bounds = join_utterances([lows[i] for i in idx])
-        cased = "\n".join(records[i][0] for i in idx)  # same length as big: names keep their capitals
+        group_lows = [lows[i] for i in idx]
         roles = [records[i][2] for i in idx]
         contexts = [records[i][3] for i in idx]
         model = load_model(lang) if learned else None
         markers: list[set[str]] | None = None if model is None else [set() for _ in idx]
-        results = annotate_joined(big, bounds, load_lexicon(lang), roles, contexts,
-                                  cased if len(cased) == len(big) else None, markers)
+        results = rule_pass(lang, [records[i][0] for i in idx], group_lows, roles, contexts, markers)
         if model is not None:
-            refine(model, [lows[i] for i in idx], results, roles, contexts, markers)
+            refine(model, group_lows, results, roles, contexts, markers)
         for i, spans in zip(idx, results, strict=True):
             out[i] = (lang, spans)
     return out

@@ -265,7 +265,6 @@ def annotate_joined(
     act = lex.act
     memo = act.memo
     simple = act.simple
-    no_table = lex.table_markers.isdisjoint  # most sentences: no marker of a [[combine]] / [[suppress]]
     openers = lex.openers
     k = 0
     i = -1
@@ -278,28 +277,26 @@ def annotate_joined(
     context: str | None = None
     seen: set[str] | None = None
 
+    def close(s_end: int, qmark: bool) -> None:
+        """Decide the sentence from ``s_start`` to ``s_end`` and start a new one."""
+        nonlocal feats
+        if seen is not None:
+            seen.update(feats)
+        _close_sentence(spans, big, base, s_start, s_end, qmark, feats, role, lex, cased, context)
+        feats = {}
+
     def finish() -> None:
-        nonlocal k, feats, s_start
+        nonlocal k, s_start
         u_end = limit - 1
         while k < n_eos and eos[k][0] <= u_end:
             e_end, qmark = eos[k]
             if feats or qmark:
-                if seen is not None:
-                    seen.update(feats)
-                if no_table(feats):
-                    _decide_sentence(spans, big, base, s_start, e_end, qmark, feats, role, lex, cased)
-                else:
-                    _close_sentence(spans, big, base, s_start, e_end, qmark, feats, role, lex, cased, context)
-                feats = {}
+                close(e_end, qmark)
             s_start = e_end
             k += 1
         if feats:
-            if seen is not None:
-                seen.update(feats)
             tail = big[s_start:u_end].rstrip()
-            _close_sentence(spans, big, base, s_start, s_start + len(tail), tail.endswith("?"), feats, role, lex,
-                            cased, context)
-            feats = {}
+            close(s_start + len(tail), tail.endswith("?"))
 
     for m in act.regex.finditer(big):
         start, end = m.span()
@@ -321,13 +318,7 @@ def annotate_joined(
         while start >= next_end:
             qmark = eos[k][1]
             if feats or qmark:
-                if seen is not None:
-                    seen.update(feats)
-                if no_table(feats):
-                    _decide_sentence(spans, big, base, s_start, next_end, qmark, feats, role, lex, cased)
-                else:
-                    _close_sentence(spans, big, base, s_start, next_end, qmark, feats, role, lex, cased, context)
-                feats = {}
+                close(next_end, qmark)
             s_start = next_end
             k += 1
             next_end = eos[k][0] if k < n_eos else never

@@ -25,12 +25,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import repeat
-from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
 
-from .lexicon import DATA_DIR, LABELS, LexiconError
+from .lexicon import LABELS, LexiconError, learned_path
 
 Span = tuple[int, int]
 
@@ -40,10 +39,6 @@ ROLES: tuple[str, ...] = ("rep", "manager", "customer", "director", "other")
 CONTEXTS: tuple[str, ...] = ("customer_call", "pipeline_review", "forecast_call")
 _COL = {label: i for i, label in enumerate(LABELS)}
 FORMAT_VERSION = 1
-
-
-def model_path(lang: str) -> Path:
-    return DATA_DIR / f"learned_{lang}.json"
 
 
 def _index(values: Sequence[str | None], vocab: tuple[str, ...]) -> np.ndarray:
@@ -279,7 +274,7 @@ def _index_of(model: LearnedModel) -> _Index:
 @cache
 def load_model(lang: str) -> LearnedModel | None:
     """The learned layer of ``lang``, or None when the package has none for it."""
-    path = model_path(lang)
+    path = learned_path(lang)
     if not path.is_file():
         return None
     return LearnedModel.from_json(path.read_text(encoding="utf-8"), str(path))

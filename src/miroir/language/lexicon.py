@@ -518,6 +518,11 @@ def lexicon_path(lang: str) -> Path:
     return DATA_DIR / f"{lang}.toml"
 
 
+def learned_path(lang: str) -> Path:
+    """The weights of the learned layer (``learned.py``) of ``lang``."""
+    return DATA_DIR / f"learned_{lang}.json"
+
+
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
@@ -620,9 +625,8 @@ def _engine_version() -> str:
     h = hashlib.sha256(ENGINE_CODE_VERSION.encode())
     for lang in LANGUAGES:
         h.update(lexicon_path(lang).read_bytes())
-        learned = DATA_DIR / f"learned_{lang}.json"  # the learned layer (learned.py), when shipped
-        if learned.is_file():
-            h.update(learned.read_bytes())
+        if learned_path(lang).is_file():  # the learned layer, when shipped
+            h.update(learned_path(lang).read_bytes())
 
     return f"{ENGINE_CODE_VERSION}-{h.hexdigest()[:12]}"
 
