@@ -7,17 +7,21 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from miroir.language import LABELS, annotate, annotate_batch
 from miroir.language.learned import (
     CONTEXTS,
     ROLES,
+    TOKEN_RE,
     LearnedModel,
     Vocabulary,
     _Index,
     decide,
     load_model,
     refine,
+    tokenize_joined,
 )
 from miroir.language.lexicon import LexiconError, learned_path
 
@@ -195,3 +199,11 @@ def test_learned_false_gives_the_rules_alone() -> None:
     rules = annotate(text, "en", "rep", "pipeline_review", learned=False)
     again = annotate_batch([(text, "en", "rep", "pipeline_review")], n_jobs=1, learned=False)[0]
     assert rules == again
+
+
+_TEXT = st.text(alphabet=st.sampled_from(list("ab é_1?!,.'-\n\x1e«»…–€²ç ") + ["\u2009", "ŝ", "日"]), max_size=40)
+
+
+@given(_TEXT)
+def test_fast_tokenizer_cuts_the_same_tokens_as_the_regex(text: str) -> None:
+    assert [t.decode() for t in tokenize_joined(text)] == TOKEN_RE.findall(text)
