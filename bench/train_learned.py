@@ -64,6 +64,8 @@ NEVER_DECIDED = ("question",)
 THRESHOLDS = tuple(round(0.20 + 0.05 * i, 2) for i in range(9))
 REMOVE_BELOW = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4)
 N_FOLDS = 5
+TARGETS = ("writer", "blind", "both")
+DEFAULT_TARGET = "writer"
 
 
 @dataclass
@@ -76,13 +78,30 @@ class Data:
     conv: np.ndarray
     mask: np.ndarray  # (n, 16) weight of each (turn, label) in the loss; 0 = label unknown
     marks: list[set[str]]  # the rules' sentence markers of each turn
+    blind: np.ndarray  # (n, 16) the blind second annotation (tests/gold/blind/); the writer's labels where none
+    has_blind: np.ndarray  # (n,) whether the turn has a blind second annotation
+
+    def target(self, kind: str) -> np.ndarray:
+        """What the regression fits: the writer's labels, the blind annotation, or their mean."""
+        if kind == "writer":
+            return self.gold
+        if kind == "blind":
+            return self.blind
+        return (self.gold.astype(np.float64) + self.blind) / 2.0
 
 
 def load(lang: str, splits: tuple[str, ...]) -> Data:
     rows = []
     for split in splits:
         path = GOLD / f"{lang}_{split}.jsonl"
-        rows += [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        split_rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        second = GOLD / "blind" / f"{lang}_{split}.jsonl"
+        if second.is_file():
+            blind = {r["id"]: r["labels"] for r in map(json.loads, second.read_text(encoding="utf-8").splitlines())}
+            for r in split_rows:
+                if r["id"] in blind:
+                    r["blind"] = blind[r["id"]]
+        rows += split_rows
     return _data(lang, rows, np.ones((len(rows), len(LABELS))))
 
 
@@ -108,17 +127,28 @@ def _data(lang: str, rows: list[dict], mask: np.ndarray) -> Data:  # type: ignor
     results = rule_pass(lang, [r["text"] for r in rows], lows, [r.get("role") for r in rows],
                         [r.get("context") for r in rows], marks)
     gold = np.zeros((len(rows), len(LABELS)), dtype=bool)
+    blind = np.zeros((len(rows), len(LABELS)), dtype=bool)
     col = {label: i for i, label in enumerate(LABELS)}
     for i, r in enumerate(rows):
         for label in r["labels"]:
             gold[i, col[label]] = True
+        for label in r.get("blind", r["labels"]):
+            blind[i, col[label]] = True
     conv = np.zeros(len(rows), dtype=np.int64)
     for i in range(1, len(rows)):
         same = (rows[i]["id"].rsplit("-", 1)[0], rows[i]["context"]) == (rows[i - 1]["id"].rsplit("-", 1)[0],
                                                                          rows[i - 1]["context"])
         conv[i] = conv[i - 1] + (0 if same else 1)
     return Data(lows, rule_matrix(results) > 0, role_index([r.get("role") for r in rows]),
-                context_index([r.get("context") for r in rows]), gold, conv, mask, marks)
+                context_index([r.get("context") for r in rows]), gold, conv, mask, marks, blind,
+                np.array(["blind" in r for r in rows], dtype=bool))
+
+
+def score(pred: np.ndarray, d: Data, target: str) -> np.ndarray:
+    """Per-label F1 against the target's labels (``both``: the mean of the F1 against each)."""
+    if target == "both":
+        return (f1s(pred, d.gold) + f1s(pred, d.blind)) / 2.0
+    return f1s(pred, d.target(target))
 
 
 def f1s(pred: np.ndarray, gold: np.ndarray) -> np.ndarray:
@@ -162,18 +192,19 @@ def x_of(index: _Index, d: Data, names: tuple[str, ...]) -> sp.csr_matrix:
                   d.contexts)
 
 
-def fit(index: _Index, d: Data, lam: float, names: tuple[str, ...], extra: Data | None = None
-        ) -> tuple[np.ndarray, np.ndarray]:
+def fit(index: _Index, d: Data, lam: float, names: tuple[str, ...], extra: Data | None = None,
+        target: str = "writer") -> tuple[np.ndarray, np.ndarray]:
     """Fit on ``d`` (and ``extra``, e.g. the guide's examples, when given)."""
     if extra is not None:
         d = concat(d, extra)
-    return fit_lr(x_of(index, d, names), d.gold, lam, d.mask)
+    return fit_lr(x_of(index, d, names), d.target(target), lam, d.mask)
 
 
 def concat(a: Data, b: Data) -> Data:
     return Data(a.lows + b.lows, np.vstack([a.rules, b.rules]), np.concatenate([a.roles, b.roles]),
                 np.concatenate([a.contexts, b.contexts]), np.vstack([a.gold, b.gold]),
-                np.concatenate([a.conv, b.conv + a.conv.max() + 1]), np.vstack([a.mask, b.mask]), a.marks + b.marks)
+                np.concatenate([a.conv, b.conv + a.conv.max() + 1]), np.vstack([a.mask, b.mask]), a.marks + b.marks,
+                np.vstack([a.blind, b.blind]), np.concatenate([a.has_blind, b.has_blind]))
 
 
 def proba(index: _Index, d: Data, w: np.ndarray, b: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
@@ -182,10 +213,11 @@ def proba(index: _Index, d: Data, w: np.ndarray, b: np.ndarray, names: tuple[str
 
 def subset(d: Data, idx: np.ndarray) -> Data:
     return Data([d.lows[i] for i in idx], d.rules[idx], d.roles[idx], d.contexts[idx], d.gold[idx], d.conv[idx],
-                d.mask[idx], [d.marks[i] for i in idx])
+                d.mask[idx], [d.marks[i] for i in idx], d.blind[idx], d.has_blind[idx])
 
 
-def cross_validate(index: _Index, d: Data, lam: float, extra: Data, names: tuple[str, ...]) -> np.ndarray:
+def cross_validate(index: _Index, d: Data, lam: float, extra: Data, names: tuple[str, ...], target: str = "writer"
+                   ) -> np.ndarray:
     """Out-of-fold probabilities (folds = contiguous blocks of whole conversations; ``extra`` is
     in every training fold)."""
     n = len(d.lows)
@@ -194,7 +226,7 @@ def cross_validate(index: _Index, d: Data, lam: float, extra: Data, names: tuple
     out = np.zeros(d.gold.shape)
     for k in range(N_FOLDS):
         tr, te = np.nonzero(fold != k)[0], np.nonzero(fold == k)[0]
-        w, b = fit(index, subset(d, tr), lam, names, extra)
+        w, b = fit(index, subset(d, tr), lam, names, extra, target)
         out[te] = proba(index, subset(d, te), w, b, names)
     return out
 
@@ -204,6 +236,9 @@ def main() -> None:
     ap.add_argument("--lang", choices=["fr", "en"])
     ap.add_argument("--lams", default="0.5,1,2", help="regularisation strengths tried by cross-validation")
     ap.add_argument("--write", action="store_true", help="write the model file(s)")
+    ap.add_argument("--target", choices=TARGETS, default=DEFAULT_TARGET,
+                    help="what the layer learns and is selected on: the writers' labels, the blind second "
+                         "annotation, or both (their mean; scored against each, averaged)")
     args = ap.parse_args()
     lams = [float(x) for x in args.lams.split(",")]
     allowed = np.array([label not in NEVER_DECIDED for label in LABELS])
@@ -213,22 +248,22 @@ def main() -> None:
         names = tuple(sorted(set().union(*train.marks, *guide.marks)))
         blocked = blocked_additions(marker_matrix(train.marks, names, len(train.lows)), names)
         index = _Index(vocab)
-        rules_cv = f1s(train.rules, train.gold)
+        rules_cv = score(train.rules, train, args.target)
         best: tuple[float, float, float, np.ndarray] | None = None
         for lam in lams:
-            oof = cross_validate(index, train, lam, guide, names)
+            oof = cross_validate(index, train, lam, guide, names, args.target)
             for thr in THRESHOLDS:
                 for rem in REMOVE_BELOW:
                     if rem > thr:
                         continue
-                    per = f1s(decide(train.rules, oof, allowed, thr, rem, blocked), train.gold)
+                    per = score(decide(train.rules, oof, allowed, thr, rem, blocked), train, args.target)
                     decided = allowed & (per > rules_cv)
-                    macro = float(f1s(decide(train.rules, oof, decided, thr, rem, blocked), train.gold).mean())
+                    macro = float(score(decide(train.rules, oof, decided, thr, rem, blocked), train, args.target).mean())
                     if best is None or macro > best[0]:
                         best = (macro, lam, thr, rem, decided)
         assert best is not None
         cv_macro, lam, thr, rem, decided = best
-        w, b = fit(index, train, lam, names, guide)
+        w, b = fit(index, train, lam, names, guide, args.target)
         n_ng = len(vocab)
         n_l = len(LABELS)
         n_m = n_ng + n_l + len(names)
@@ -244,13 +279,15 @@ def main() -> None:
         val_marks = marker_matrix(val.marks, names, len(val.lows))
         z = shipped.scores(val.lows, val.rules.astype(float), val_marks, val.roles, val.contexts)
         val_pred = decide(val.rules, 1.0 / (1.0 + np.exp(-z)), decided, thr, rem, blocked_additions(val_marks, names))
-        r_val, l_val = f1s(val.rules, val.gold), f1s(val_pred, val.gold)
-        print(f"== {lang}: {len(train.lows)} training turns + {len(guide.lows)} guide examples, {n_ng} n-gram features, lambda {lam}, "
-              f"add from {thr}, remove under {rem}")
+        print(f"== {lang}: {len(train.lows)} training turns ({int(train.has_blind.sum())} with a blind second "
+              f"annotation) + {len(guide.lows)} guide examples, {n_ng} n-gram features, target {args.target}, "
+              f"lambda {lam}, add from {thr}, remove under {rem}")
         print(f"decided: {', '.join(model.decided)}")
-        print(f"CV macro-F1 rules {rules_cv.mean():.3f} -> layer {cv_macro:.3f}; "
-              f"{EVAL_SPLIT} macro-F1 rules {r_val.mean():.3f} -> layer {l_val.mean():.3f}")
-        print("  " + ", ".join(f"{label} {r:.2f}->{v:.2f}" for label, r, v in zip(LABELS, r_val, l_val, strict=True)))
+        print(f"CV macro-F1 ({args.target}) rules {rules_cv.mean():.3f} -> layer {cv_macro:.3f}")
+        for ref in ("writer", "blind") if val.has_blind.any() else ("writer",):
+            r_val, l_val = f1s(val.rules, val.target(ref)), f1s(val_pred, val.target(ref))
+            print(f"{EVAL_SPLIT} macro-F1 against the {ref} labels: rules {r_val.mean():.3f} -> layer {l_val.mean():.3f}")
+            print("  " + ", ".join(f"{label} {r:.2f}->{v:.2f}" for label, r, v in zip(LABELS, r_val, l_val, strict=True)))
         if args.write:
             path = learned_path(lang)
             path.write_text(shipped.to_json() + "\n", encoding="utf-8")

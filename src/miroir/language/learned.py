@@ -41,16 +41,14 @@ _NON_WORD = "«»“”„‹›…–—―•·€£¥°§¶\u2009\u200a\u200b
 TOKEN_RE = re.compile(r"[^\x00-\x2f\x3a-\x40\x5b-\x5e\x60\x7b-\x7f" + _NON_WORD + r"]+|[?!]|\x1e")
 _KEEP = {ord(c) for c in "?!\x1e_"}
 _BYTE_TABLE = bytes(i if i >= 0x80 or chr(i).isalnum() or i in _KEEP else 0x20 for i in range(256))
-_NON_WORD_BYTES = tuple(c.encode() for c in _NON_WORD)
+_NON_WORD_BYTES = re.compile(b"|".join(re.escape(c.encode()) for c in _NON_WORD))
 
 
 def tokenize_joined(joined: str) -> list[bytes]:
     """The tokens of ``joined`` (UTF-8 encoded), as :data:`TOKEN_RE` cuts them."""
     data = joined.encode()
     if not data.isascii():
-        for ch in _NON_WORD_BYTES:
-            if ch in data:
-                data = data.replace(ch, b" ")
+        data = _NON_WORD_BYTES.sub(b" ", data)
     data = data.translate(_BYTE_TABLE)
     for mark, spaced in ((b"?", b" ? "), (b"!", b" ! "), (b"\x1e", b" \x1e ")):
         if mark in data:
@@ -374,25 +372,21 @@ def _evidence(model: LearnedModel, low: str, spans: dict[str, list[Span]], col: 
     the first span of the rule label that weighs most for it."""
     uni, bi = _positive(model, col)
     best_w = 0.0
-    best_j = -1  # index of the best token (the second one of a bigram)
-    pair = False
-    prev = None
-    for j, tok in enumerate(TOKEN_RE.findall(low)):
+    best: Span | None = None
+    prev: str | None = None
+    prev_start = 0
+    for m in TOKEN_RE.finditer(low):
+        tok = m.group()
         w = uni.get(tok)
         if w is not None and w > best_w:
-            best_w, best_j, pair = w, j, False
+            best_w, best = w, m.span()
         if prev is not None:
             w = bi.get((prev, tok))
             if w is not None and w > best_w:
-                best_w, best_j, pair = w, j, True
-        prev = tok
-    if best_j >= 0:
-        start = 0
-        for j, m in enumerate(TOKEN_RE.finditer(low)):
-            if j == best_j - 1:
-                start = m.start()
-            elif j == best_j:
-                return (start if pair else m.start(), m.end())
+                best_w, best = w, (prev_start, m.end())
+        prev, prev_start = tok, m.start()
+    if best is not None:
+        return best
     ranked = sorted(((model.w_rule[_COL[label], col], label) for label in spans), reverse=True)
     if ranked and ranked[0][0] > 0:
         return spans[ranked[0][1]][0]
