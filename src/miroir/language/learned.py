@@ -21,10 +21,10 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from itertools import repeat
+from itertools import chain, repeat
 
 import numpy as np
 import scipy.sparse as sp
@@ -75,26 +75,29 @@ def context_index(contexts: Sequence[str | None]) -> np.ndarray:
     return _index(contexts, CONTEXTS)
 
 
+def _one_hot(groups: Sequence[Collection[str]], col: Mapping[str, int], width: int) -> np.ndarray:
+    """(len(groups), width) 0/1 matrix: row i has a 1 in the column of each name of groups[i]
+    (names without a column are ignored)."""
+    counts = list(map(len, groups))
+    total = sum(counts)
+    out = np.zeros((len(groups), width + 1), dtype=np.float64)
+    if total:
+        rows = np.repeat(np.arange(len(groups)), counts)
+        cols = np.fromiter(map(col.get, chain.from_iterable(groups), repeat(width)), dtype=np.int64, count=total)
+        out[rows, cols] = 1.0
+    return out[:, :width]
+
+
 def marker_matrix(markers: Sequence[set[str]] | None, names: Sequence[str], n: int) -> np.ndarray:
     """(n, len(names)) 0/1 matrix of the sentence markers seen in each turn."""
-    out = np.zeros((n, len(names)), dtype=np.float64)
-    if markers is not None:
-        col = {name: j for j, name in enumerate(names)}
-        for i, seen in enumerate(markers):
-            for name in seen:
-                j = col.get(name)
-                if j is not None:
-                    out[i, j] = 1.0
-    return out
+    if markers is None:
+        return np.zeros((n, len(names)), dtype=np.float64)
+    return _one_hot(markers, {name: j for j, name in enumerate(names)}, len(names))
 
 
 def rule_matrix(results: Sequence[dict[str, list[Span]]]) -> np.ndarray:
     """(n, 16) 0/1 matrix of the rule labels of each turn."""
-    out = np.zeros((len(results), len(LABELS)), dtype=np.float64)
-    for i, spans in enumerate(results):
-        for label in spans:
-            out[i, _COL[label]] = 1.0
-    return out
+    return _one_hot(results, _COL, len(LABELS))
 
 
 @dataclass(frozen=True)
