@@ -1,10 +1,12 @@
-"""Inter-annotator agreement on the held-out gold split: the ceiling the engine is measured against.
+"""Inter-annotator agreement: on the held-out gold split, and on the development splits.
 
 A second annotator labelled the held-out turns blind (text, role and context only,
 from the annotation guide and RATIONALE.md), into tests/gold/agreement/. This prints
 per-label F1 and macro-F1 of one annotation against the other, on all turns and on
 the turns RATIONALE.md does not cite (a cited turn's convention was visible to the
-second annotator, so agreement there is not blind).
+second annotator, so agreement there is not blind). Then, for the development splits, the
+writers' labels against the blind second annotation of tests/gold/blind/ (other annotators,
+who saw the guide and RATIONALE.md but neither the writers' labels nor the engine).
 
     .venv/bin/python bench/gold_agreement.py
 """
@@ -46,6 +48,18 @@ def main() -> None:
                                                           sorted(set(first) - cited))):
             f1 = f1_per_label(first, second, ids)
             print(f"\n== {lang} held-out, {name} ({len(ids)} turns): macro-F1 {sum(f1.values()) / len(f1):.3f}")
+            print("  " + "  ".join(f"{k} {v:.2f}" for k, v in f1.items()))
+        # the development splits: each writer's labels against the blind second annotation
+        # (tests/gold/blind/, several annotators who saw neither the writers' labels nor each other's)
+        first, second = {}, {}
+        for path in sorted((GOLD / "blind").glob(f"{lang}_*.jsonl")):
+            second.update(_labels(path))
+            first.update(_labels(GOLD / path.name))
+        if second:
+            ids = sorted(second)
+            f1 = f1_per_label(first, second, ids)
+            print(f"\n== {lang} development splits, writer vs blind ({len(ids)} turns): "
+                  f"macro-F1 {sum(f1.values()) / len(f1):.3f}")
             print("  " + "  ".join(f"{k} {v:.2f}" for k, v in f1.items()))
 
 
