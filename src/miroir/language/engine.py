@@ -80,6 +80,11 @@ def _has_wh(low: str, s_start: int, s_end: int, lex: Lexicon) -> bool:
     return False
 
 
+# the markers without which an assertion (no question mark) gets no sentence-level label
+_TRIGGERS = frozenset({"dm_person", "ns_action", "q_form", "q_indirect", "hedge", "pressure", "claim_full",
+                       "third_party", "claim"})
+
+
 def _close_sentence(
     spans: dict[str, list[Span]], low: str, base: int, s_start: int, s_end: int, qmark: bool,
     feats: dict[str, list[Span]], role: str | None, lex: Lexicon, cased: str | None = None,
@@ -91,7 +96,8 @@ def _close_sentence(
     sentence; its ``[[suppress]]`` tables then drop a label's spans of this
     sentence when one of their markers is in it."""
     if lex.table_markers.isdisjoint(feats):  # most sentences: no marker of a table
-        _decide_sentence(spans, low, base, s_start, s_end, qmark, feats, role, lex, cased)
+        if qmark or not _TRIGGERS.isdisjoint(feats):
+            _decide_sentence(spans, low, base, s_start, s_end, qmark, feats, role, lex, cased)
         return
     keys = feats.keys()
     for label, evidence, needed, blocked, any_label, roles, contexts in lex.combines:
