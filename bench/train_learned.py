@@ -9,6 +9,11 @@ engine's 16 labels and its sentence markers (rules alone), word unigrams and big
 the speaker's role and the conversation kind (``miroir.language.learned``). One L2-regularised
 logistic regression per label (``fit_lr``).
 
+Labels: each development turn has the writer's labels and blind re-annotations by other annotators
+(``tests/gold/blind/``, ``tests/gold/blind2/``); ``--target`` says what the regression fits — by
+default the share of annotators who gave each label (a soft label), so that a label the annotators
+disagree on weighs half.
+
 Chosen by 5-fold cross-validation on the training turns only (folds = whole conversations):
 the regularisation (``--lams``), one probability threshold to add a label and one under which a
 rule label is removed (the same for every label), and which labels the layer decides (those whose
@@ -64,7 +69,9 @@ NEVER_DECIDED = ("question",)
 THRESHOLDS = tuple(round(0.20 + 0.05 * i, 2) for i in range(9))
 REMOVE_BELOW = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4)
 N_FOLDS = 5
-TARGETS = ("writer", "blind", "both")
+TARGETS = ("writer", "blind", "both", "all", "majority")
+# the blind re-annotations of the development splits (tests/gold/<dir>/<lang>_<split>.jsonl), in order
+BLIND_DIRS = ("blind", "blind2")
 DEFAULT_TARGET = "writer"
 
 
@@ -78,16 +85,27 @@ class Data:
     conv: np.ndarray
     mask: np.ndarray  # (n, 16) weight of each (turn, label) in the loss; 0 = label unknown
     marks: list[set[str]]  # the rules' sentence markers of each turn
-    blind: np.ndarray  # (n, 16) the blind second annotation (tests/gold/blind/); the writer's labels where none
-    has_blind: np.ndarray  # (n,) whether the turn has a blind second annotation
+    others: np.ndarray  # (len(BLIND_DIRS), n, 16) the blind re-annotations; the writer's labels where none
+    has_other: np.ndarray  # (len(BLIND_DIRS), n) whether the turn has that re-annotation
+
+    def refs(self, kind: str) -> list[np.ndarray]:
+        """The annotations a target is made of: the writer's, the first blind one, both, or all."""
+        if kind == "writer":
+            return [self.gold]
+        if kind == "blind":
+            return [self.others[0]]
+        if kind == "both":
+            return [self.gold, self.others[0]]
+        return [self.gold, *self.others]
 
     def target(self, kind: str) -> np.ndarray:
-        """What the regression fits: the writer's labels, the blind annotation, or their mean."""
-        if kind == "writer":
-            return self.gold
-        if kind == "blind":
-            return self.blind
-        return (self.gold.astype(np.float64) + self.blind) / 2.0
+        """What the regression fits: one annotation, the mean of several (a soft label), or
+        the labels most annotators gave (``majority``)."""
+        refs = self.refs(kind)
+        if len(refs) == 1:
+            return refs[0]
+        mean = np.mean([r.astype(np.float64) for r in refs], axis=0)
+        return mean > 0.5 if kind == "majority" else mean
 
 
 def load(lang: str, splits: tuple[str, ...]) -> Data:
@@ -95,12 +113,13 @@ def load(lang: str, splits: tuple[str, ...]) -> Data:
     for split in splits:
         path = GOLD / f"{lang}_{split}.jsonl"
         split_rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-        second = GOLD / "blind" / f"{lang}_{split}.jsonl"
-        if second.is_file():
-            blind = {r["id"]: r["labels"] for r in map(json.loads, second.read_text(encoding="utf-8").splitlines())}
-            for r in split_rows:
-                if r["id"] in blind:
-                    r["blind"] = blind[r["id"]]
+        for k, folder in enumerate(BLIND_DIRS):
+            again = GOLD / folder / f"{lang}_{split}.jsonl"
+            if again.is_file():
+                other = {r["id"]: r["labels"] for r in map(json.loads, again.read_text(encoding="utf-8").splitlines())}
+                for r in split_rows:
+                    if r["id"] in other:
+                        r[f"blind{k}"] = other[r["id"]]
         rows += split_rows
     return _data(lang, rows, np.ones((len(rows), len(LABELS))))
 
@@ -127,28 +146,27 @@ def _data(lang: str, rows: list[dict], mask: np.ndarray) -> Data:  # type: ignor
     results = rule_pass(lang, [r["text"] for r in rows], lows, [r.get("role") for r in rows],
                         [r.get("context") for r in rows], marks)
     gold = np.zeros((len(rows), len(LABELS)), dtype=bool)
-    blind = np.zeros((len(rows), len(LABELS)), dtype=bool)
+    others = np.zeros((len(BLIND_DIRS), len(rows), len(LABELS)), dtype=bool)
     col = {label: i for i, label in enumerate(LABELS)}
     for i, r in enumerate(rows):
         for label in r["labels"]:
             gold[i, col[label]] = True
-        for label in r.get("blind", r["labels"]):
-            blind[i, col[label]] = True
+        for k in range(len(BLIND_DIRS)):
+            for label in r.get(f"blind{k}", r["labels"]):
+                others[k, i, col[label]] = True
     conv = np.zeros(len(rows), dtype=np.int64)
     for i in range(1, len(rows)):
         same = (rows[i]["id"].rsplit("-", 1)[0], rows[i]["context"]) == (rows[i - 1]["id"].rsplit("-", 1)[0],
                                                                          rows[i - 1]["context"])
         conv[i] = conv[i - 1] + (0 if same else 1)
     return Data(lows, rule_matrix(results) > 0, role_index([r.get("role") for r in rows]),
-                context_index([r.get("context") for r in rows]), gold, conv, mask, marks, blind,
-                np.array(["blind" in r for r in rows], dtype=bool))
+                context_index([r.get("context") for r in rows]), gold, conv, mask, marks, others,
+                np.array([[f"blind{k}" in r for r in rows] for k in range(len(BLIND_DIRS))], dtype=bool))
 
 
 def score(pred: np.ndarray, d: Data, target: str) -> np.ndarray:
     """Per-label F1 against the target's labels (``both``: the mean of the F1 against each)."""
-    if target == "both":
-        return (f1s(pred, d.gold) + f1s(pred, d.blind)) / 2.0
-    return f1s(pred, d.target(target))
+    return np.mean([f1s(pred, ref) for ref in d.refs(target)], axis=0)
 
 
 def f1s(pred: np.ndarray, gold: np.ndarray) -> np.ndarray:
@@ -204,7 +222,7 @@ def concat(a: Data, b: Data) -> Data:
     return Data(a.lows + b.lows, np.vstack([a.rules, b.rules]), np.concatenate([a.roles, b.roles]),
                 np.concatenate([a.contexts, b.contexts]), np.vstack([a.gold, b.gold]),
                 np.concatenate([a.conv, b.conv + a.conv.max() + 1]), np.vstack([a.mask, b.mask]), a.marks + b.marks,
-                np.vstack([a.blind, b.blind]), np.concatenate([a.has_blind, b.has_blind]))
+                np.concatenate([a.others, b.others], axis=1), np.concatenate([a.has_other, b.has_other], axis=1))
 
 
 def proba(index: _Index, d: Data, w: np.ndarray, b: np.ndarray, names: tuple[str, ...]) -> np.ndarray:
@@ -213,7 +231,7 @@ def proba(index: _Index, d: Data, w: np.ndarray, b: np.ndarray, names: tuple[str
 
 def subset(d: Data, idx: np.ndarray) -> Data:
     return Data([d.lows[i] for i in idx], d.rules[idx], d.roles[idx], d.contexts[idx], d.gold[idx], d.conv[idx],
-                d.mask[idx], [d.marks[i] for i in idx], d.blind[idx], d.has_blind[idx])
+                d.mask[idx], [d.marks[i] for i in idx], d.others[:, idx], d.has_other[:, idx])
 
 
 def cross_validate(index: _Index, d: Data, lam: float, extra: Data, names: tuple[str, ...], target: str = "writer"
@@ -237,8 +255,9 @@ def main() -> None:
     ap.add_argument("--lams", default="0.5,1,2", help="regularisation strengths tried by cross-validation")
     ap.add_argument("--write", action="store_true", help="write the model file(s)")
     ap.add_argument("--target", choices=TARGETS, default=DEFAULT_TARGET,
-                    help="what the layer learns and is selected on: the writers' labels, the blind second "
-                         "annotation, or both (their mean; scored against each, averaged)")
+                    help="what the layer learns and is selected on: the writers' labels, the first blind "
+                         "re-annotation, both, all annotations (soft labels: the share of annotators who gave "
+                         "the label; scored against each annotation, averaged) or their majority")
     args = ap.parse_args()
     lams = [float(x) for x in args.lams.split(",")]
     allowed = np.array([label not in NEVER_DECIDED for label in LABELS])
@@ -279,14 +298,18 @@ def main() -> None:
         val_marks = marker_matrix(val.marks, names, len(val.lows))
         z = shipped.scores(val.lows, val.rules.astype(float), val_marks, val.roles, val.contexts)
         val_pred = decide(val.rules, 1.0 / (1.0 + np.exp(-z)), decided, thr, rem, blocked_additions(val_marks, names))
-        print(f"== {lang}: {len(train.lows)} training turns ({int(train.has_blind.sum())} with a blind second "
-              f"annotation) + {len(guide.lows)} guide examples, {n_ng} n-gram features, target {args.target}, "
+        print(f"== {lang}: {len(train.lows)} training turns (blind re-annotations: "
+              f"{', '.join(str(int(n)) for n in train.has_other.sum(axis=1))}) + {len(guide.lows)} guide examples, {n_ng} n-gram features, target {args.target}, "
               f"lambda {lam}, add from {thr}, remove under {rem}")
         print(f"decided: {', '.join(model.decided)}")
         print(f"CV macro-F1 ({args.target}) rules {rules_cv.mean():.3f} -> layer {cv_macro:.3f}")
-        for ref in ("writer", "blind") if val.has_blind.any() else ("writer",):
-            r_val, l_val = f1s(val.rules, val.target(ref)), f1s(val_pred, val.target(ref))
-            print(f"{EVAL_SPLIT} macro-F1 against the {ref} labels: rules {r_val.mean():.3f} -> layer {l_val.mean():.3f}")
+        refs = [("writer", val.gold)] + [(f"{folder}", val.others[k]) for k, folder in enumerate(BLIND_DIRS)
+                                         if val.has_other[k].any()]
+        if len(refs) > 2:
+            refs.append(("majority", val.target("majority")))
+        for name, ref in refs:
+            r_val, l_val = f1s(val.rules, ref), f1s(val_pred, ref)
+            print(f"{EVAL_SPLIT} macro-F1 against the {name} labels: rules {r_val.mean():.3f} -> layer {l_val.mean():.3f}")
             print("  " + ", ".join(f"{label} {r:.2f}->{v:.2f}" for label, r, v in zip(LABELS, r_val, l_val, strict=True)))
         if args.write:
             path = learned_path(lang)
