@@ -5,8 +5,9 @@ from the annotation guide and RATIONALE.md), into tests/gold/agreement/. This pr
 per-label F1 and macro-F1 of one annotation against the other, on all turns and on
 the turns RATIONALE.md does not cite (a cited turn's convention was visible to the
 second annotator, so agreement there is not blind). Then, for the development splits, the
-writers' labels against the blind second annotation of tests/gold/blind/ (other annotators,
-who saw the guide and RATIONALE.md but neither the writers' labels nor the engine).
+writers' labels and the blind re-annotations of tests/gold/blind/ and blind2/ (other annotators,
+who saw the guide and RATIONALE.md but neither the writers' labels, each other's nor the engine),
+pair by pair.
 
     .venv/bin/python bench/gold_agreement.py
 """
@@ -49,19 +50,23 @@ def main() -> None:
             f1 = f1_per_label(first, second, ids)
             print(f"\n== {lang} held-out, {name} ({len(ids)} turns): macro-F1 {sum(f1.values()) / len(f1):.3f}")
             print("  " + "  ".join(f"{k} {v:.2f}" for k, v in f1.items()))
-        # the development splits: each writer's labels against the blind second annotation
-        # (tests/gold/blind/, several annotators who saw neither the writers' labels nor each other's)
-        first, second = {}, {}
-        for path in sorted((GOLD / "blind").glob(f"{lang}_*.jsonl")):
-            second.update(_labels(path))
-            first.update(_labels(GOLD / path.name))
-        if second:
-            ids = sorted(second)
-            f1 = f1_per_label(first, second, ids)
-            print(f"\n== {lang} development splits, writer vs blind ({len(ids)} turns): "
-                  f"macro-F1 {sum(f1.values()) / len(f1):.3f}")
-            print("  " + "  ".join(f"{k} {v:.2f}" for k, v in f1.items()))
-
+        # the development splits: the writers' labels and the blind re-annotations of tests/gold/blind*/
+        # (other annotators, who saw neither the writers' labels nor each other's), pair by pair
+        notes: dict[str, dict[str, set[str]]] = {"writer": {}}
+        for folder in ("blind", "blind2"):
+            for path in sorted((GOLD / folder).glob(f"{lang}_*.jsonl")):
+                notes.setdefault(folder, {}).update(_labels(path))
+                notes["writer"].update(_labels(GOLD / path.name))
+        names = list(notes)
+        for i, a in enumerate(names):
+            for b in names[i + 1:]:
+                ids = sorted(set(notes[a]) & set(notes[b]))
+                if not ids:
+                    continue
+                f1 = f1_per_label(notes[a], notes[b], ids)
+                print(f"\n== {lang} development splits, {a} vs {b} ({len(ids)} turns): "
+                      f"macro-F1 {sum(f1.values()) / len(f1):.3f}")
+                print("  " + "  ".join(f"{k} {v:.2f}" for k, v in f1.items()))
 
 if __name__ == "__main__":
     main()

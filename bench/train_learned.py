@@ -69,7 +69,7 @@ NEVER_DECIDED = ("question",)
 THRESHOLDS = tuple(round(0.20 + 0.05 * i, 2) for i in range(9))
 REMOVE_BELOW = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.35, 0.4)
 N_FOLDS = 5
-TARGETS = ("writer", "blind", "both", "all", "majority")
+TARGETS = ("writer", "blind", "both", "blinds", "all", "majority")
 # the blind re-annotations of the development splits (tests/gold/<dir>/<lang>_<split>.jsonl), in order
 BLIND_DIRS = ("blind", "blind2")
 DEFAULT_TARGET = "writer"
@@ -96,6 +96,8 @@ class Data:
             return [self.others[0]]
         if kind == "both":
             return [self.gold, self.others[0]]
+        if kind == "blinds":
+            return list(self.others)
         return [self.gold, *self.others]
 
     def target(self, kind: str) -> np.ndarray:
@@ -256,7 +258,7 @@ def main() -> None:
     ap.add_argument("--write", action="store_true", help="write the model file(s)")
     ap.add_argument("--target", choices=TARGETS, default=DEFAULT_TARGET,
                     help="what the layer learns and is selected on: the writers' labels, the first blind "
-                         "re-annotation, both, all annotations (soft labels: the share of annotators who gave "
+                         "re-annotation, both, the blind re-annotations (blinds), all annotations (soft labels: the share of annotators who gave "
                          "the label; scored against each annotation, averaged) or their majority")
     args = ap.parse_args()
     lams = [float(x) for x in args.lams.split(",")]
