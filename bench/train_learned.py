@@ -72,7 +72,7 @@ N_FOLDS = 5
 TARGETS = ("writer", "blind", "both", "blinds", "all", "majority")
 # the blind re-annotations of the development splits (tests/gold/<dir>/<lang>_<split>.jsonl), in order
 BLIND_DIRS = ("blind", "blind2")
-DEFAULT_TARGET = "writer"
+DEFAULT_TARGET = "all"
 
 
 @dataclass
@@ -254,7 +254,7 @@ def cross_validate(index: _Index, d: Data, lam: float, extra: Data, names: tuple
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--lang", choices=["fr", "en"])
-    ap.add_argument("--lams", default="0.5,1,2", help="regularisation strengths tried by cross-validation")
+    ap.add_argument("--lams", default="0.25,0.5,1,2", help="regularisation strengths tried by cross-validation")
     ap.add_argument("--write", action="store_true", help="write the model file(s)")
     ap.add_argument("--target", choices=TARGETS, default=DEFAULT_TARGET,
                     help="what the layer learns and is selected on: the writers' labels, the first blind "
