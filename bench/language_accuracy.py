@@ -5,14 +5,16 @@
 Reads tests/gold/{fr,en}_{dev,dev2,dev3,heldout}.jsonl (dev2: a second development split; dev3: a
 third split written later, scored but never inspected row by row) (turn-level labels; role and
 context passed to the engine). The held-out split is the independent test:
-the engine is never tuned on it. ``--errors`` lists dev mistakes for a label
-(never held-out ones).
+the engine is never tuned on it. ``--reference second`` scores the held-out split against its
+blind second annotation instead; ``--bootstrap N`` adds a 95 % interval of the macro-F1.
+``--errors`` lists dev mistakes for a label (never held-out ones).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import random
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,8 +44,31 @@ class Score:
 
 
 def load(lang: str, split: str) -> list[dict[str, object]]:
-    path = GOLD / f"{lang}_{split}.jsonl"
+    return load_path(GOLD / f"{lang}_{split}.jsonl")
+
+
+def load_path(path: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def macro_f1(pairs: list[tuple[set[str], set[str]]]) -> float:
+    """Macro-F1 of (gold, predicted) label sets (a label with no gold and no prediction scores 0)."""
+    total = 0.0
+    for label in LABELS:
+        tp = sum(1 for g, p in pairs if label in g and label in p)
+        fp = sum(1 for g, p in pairs if label not in g and label in p)
+        fn = sum(1 for g, p in pairs if label in g and label not in p)
+        total += 2 * tp / (2 * tp + fp + fn) if tp else 0.0
+    return total / len(LABELS)
+
+
+def bootstrap_interval(preds: list[tuple[dict[str, object], set[str]]], n: int, seed: int = 2026
+                       ) -> tuple[float, float]:
+    """2.5th and 97.5th percentiles of the macro-F1 over ``n`` resamples of the turns."""
+    rng = random.Random(seed)
+    pairs = [(set(row["labels"]), pred) for row, pred in preds]  # type: ignore[call-overload]
+    stats = sorted(macro_f1([pairs[rng.randrange(len(pairs))] for _ in pairs]) for _ in range(n))
+    return stats[int(0.025 * (n - 1))], stats[int(0.975 * (n - 1))]
 
 
 def evaluate(rows: list[dict[str, object]], learned: bool = True
@@ -87,6 +112,11 @@ def main() -> None:
                     help="development splits whose errors --errors lists (default dev,dev2; never heldout/dev3)")
     ap.add_argument("--lang", choices=["fr", "en"], help="only this language")
     ap.add_argument("--rules-only", action="store_true", help="the rules alone, without the learned layer")
+    ap.add_argument("--reference", choices=["writer", "second"], default="writer",
+                    help="score against the split's own labels (default) or, for the held-out split, against its "
+                         "blind second annotation (tests/gold/agreement/)")
+    ap.add_argument("--bootstrap", type=int, default=0, metavar="N",
+                    help="also print a 95 %% interval of the macro-F1 (N resamples of the turns)")
     args = ap.parse_args()
     langs = [args.lang] if args.lang else ["fr", "en"]
     if args.errors:
@@ -107,8 +137,17 @@ def main() -> None:
     summary = []
     for split in splits:
         for lang in langs:
-            macro = print_table(f"== {lang} {split} ({len(load(lang, split))} utterances)",
-                                evaluate(load(lang, split), not args.rules_only)[0])
+            rows = load(lang, split)
+            if args.reference == "second":
+                if split != "heldout":
+                    ap.error("--reference second exists for the held-out split only")
+                second = {r["id"]: r["labels"] for r in load_path(GOLD / "agreement" / f"{lang}_heldout_second.jsonl")}
+                rows = [{**row, "labels": second[row["id"]]} for row in rows]  # type: ignore[index]
+            scores, preds = evaluate(rows, not args.rules_only)
+            macro = print_table(f"== {lang} {split} ({len(rows)} utterances, {args.reference} labels)", scores)
+            if args.bootstrap:
+                lo, hi = bootstrap_interval(preds, args.bootstrap)
+                print(f"macro-F1 95 % interval (turn bootstrap, {args.bootstrap} resamples): {lo:.3f} to {hi:.3f}")
             summary.append((lang, split, macro))
     print("\nmacro-F1: " + ", ".join(f"{lang} {split} {m:.3f}" for lang, split, m in summary))
 
