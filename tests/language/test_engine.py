@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import gc
 
 import pytest
 
@@ -188,3 +189,18 @@ def test_contextual_pattern_does_not_stop_memoising_other_cues() -> None:
     assert _features(layer, "the issue log") == []  # the scan itself applies the lookahead
     assert "invoice" in layer.memo
     assert "issue" not in layer.memo  # decided at each occurrence
+
+
+def test_batch_annotation_leaves_the_garbage_collector_as_it_found_it() -> None:
+    records = [("I think the CFO signs off by Friday?", "en", "rep", "pipeline_review")] * 3
+    was = gc.isenabled()
+    try:
+        gc.enable()
+        first = annotate_records(records)
+        assert gc.isenabled()
+        gc.disable()
+        assert annotate_records(records) == first
+        assert not gc.isenabled()
+    finally:
+        if was:
+            gc.enable()

@@ -7,6 +7,7 @@ so memory stays flat whatever the input size. Small inputs (fewer than
 
 from __future__ import annotations
 
+import gc
 import multiprocessing as mp
 import os
 from collections.abc import Iterable, Iterator, Mapping
@@ -56,7 +57,22 @@ def rule_pass(
 def annotate_records(records: list[Record], default_lang: str | None = None, learned: bool = True) -> list[Result]:
     """Annotate a chunk in this process (also the worker function): records are
     grouped by language and each group is scanned as one joined string; then the
-    learned layer (``learned.py``) re-decides its labels, unless ``learned`` is False."""
+    learned layer (``learned.py``) re-decides its labels, unless ``learned`` is False.
+
+    The cyclic garbage collector is paused while the chunk is annotated: the results are
+    plain dicts, lists and tuples without cycles (freed by reference counting), and the
+    collector's passes over everything else the process holds cost up to a fifth of the
+    time in a large program."""
+    if not gc.isenabled():
+        return _annotate_records(records, default_lang, learned)
+    gc.disable()
+    try:
+        return _annotate_records(records, default_lang, learned)
+    finally:
+        gc.enable()
+
+
+def _annotate_records(records: list[Record], default_lang: str | None, learned: bool) -> list[Result]:
     lows = [normalise(rec[0]) for rec in records]
     langs: list[str] = []
     for (_text, lang, _role, _context), low in zip(records, lows, strict=True):
