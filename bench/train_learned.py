@@ -106,7 +106,14 @@ class Data:
         refs = self.refs(kind)
         if len(refs) == 1:
             return refs[0]
-        mean = np.mean([r.astype(np.float64) for r in refs], axis=0)
+        # the mean over the annotations each turn has (a missing re-annotation does not count twice
+        # the writer's labels it falls back to)
+        present = {"both": [np.ones(len(self.gold), bool), self.has_other[0]], "blinds": list(self.has_other)}.get(
+            kind, [np.ones(len(self.gold), bool), *self.has_other])
+        weight = np.array(present, dtype=np.float64)[:, :, None]
+        if kind == "blinds":  # a turn with no blind re-annotation keeps its writer's labels
+            weight[0, ~self.has_other[0]] = 1.0
+        mean = (np.array(refs, dtype=np.float64) * weight).sum(axis=0) / np.maximum(weight.sum(axis=0), 1.0)
         return mean > 0.5 if kind == "majority" else mean
 
 
