@@ -23,7 +23,7 @@ from .lexicon import LANGUAGES, load_lexicon
 Record = tuple[str, str | None, str | None, str | None]  # text, lang, role, context
 Result = tuple[str, dict[str, list[Span]]]  # lang, spans
 
-DEFAULT_CHUNK = 2000
+DEFAULT_CHUNK = 5000
 MIN_PARALLEL = 20000
 
 
