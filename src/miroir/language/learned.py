@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from itertools import chain, repeat
+from itertools import chain, islice, repeat
 
 import numpy as np
 import scipy.sparse as sp
@@ -374,22 +374,21 @@ def _evidence(model: LearnedModel, low: str, spans: dict[str, list[Span]], col: 
     """The word or word pair of ``low`` that weighs most for label ``col`` (positive weight), else
     the first span of the rule label that weighs most for it."""
     uni, bi = _positive(model, col)
-    best_w = 0.0
-    best: Span | None = None
-    prev: str | None = None
-    prev_start = 0
-    for m in TOKEN_RE.finditer(low):
-        tok = m.group()
-        w = uni.get(tok)
-        if w is not None and w > best_w:
-            best_w, best = w, m.span()
-        if prev is not None:
-            w = bi.get((prev, tok))
-            if w is not None and w > best_w:
-                best_w, best = w, (prev_start, m.end())
-        prev, prev_start = tok, m.start()
-    if best is not None:
-        return best
+    toks = TOKEN_RE.findall(low)
+    w_uni = list(map(uni.get, toks, repeat(0.0)))
+    w_bi = list(map(bi.get, zip(toks, toks[1:], strict=False), repeat(0.0)))  # pair ending at token j + 1
+    best_uni = max(w_uni, default=0.0)
+    best_bi = max(w_bi, default=0.0)
+    if best_uni > 0.0 or best_bi > 0.0:
+        # the heaviest; on a tie, the first one reading the turn (a word before the pair it ends)
+        j_uni = w_uni.index(best_uni) if best_uni > 0.0 else len(toks)
+        j_bi = w_bi.index(best_bi) + 1 if best_bi > 0.0 else len(toks)
+        if best_uni > best_bi or (best_uni == best_bi and j_uni <= j_bi):
+            m = next(islice(TOKEN_RE.finditer(low), j_uni, None))
+            return m.span()
+        first = next(islice(TOKEN_RE.finditer(low), j_bi - 1, None))
+        second = next(TOKEN_RE.finditer(low, first.end()))
+        return (first.start(), second.end())
     ranked = sorted(((model.w_rule[_COL[label], col], label) for label in spans), reverse=True)
     if ranked and ranked[0][0] > 0:
         return spans[ranked[0][1]][0]
