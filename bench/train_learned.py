@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/train_learned.py [--lang fr|en] [--write]
 
-Training turns: ``tests/gold/<lang>_{dev,dev2,dev4,dev5,...,dev14}.jsonl``, plus the annotation guide's
+Training turns: ``tests/gold/<lang>_{dev,dev2,dev4,dev5,...,dev18}.jsonl`` (dev17 in English only), plus the annotation guide's
 own examples (``tests/language/test_guide_examples.py``), each weighted ``GUIDE_WEIGHT`` for its one
 label (the guide does not give their other labels). Features: the rule
 engine's 16 labels and its sentence markers (rules alone), word unigrams and bigrams seen twice or more,
@@ -61,9 +61,18 @@ GOLD = ROOT / "tests" / "gold"
 sys.path.insert(0, str(ROOT / "tests" / "language"))
 from test_guide_examples import COUNTS, DOES_NOT_COUNT  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "tests" / "gold"))
+from goldspec import ONE_LANGUAGE  # noqa: E402
+
+
+def splits_of(lang: str, splits: tuple[str, ...]) -> tuple[str, ...]:
+    """The splits that exist in ``lang`` (a split written in one language only is in ONE_LANGUAGE)."""
+    only = {split for _, split in ONE_LANGUAGE}
+    return tuple(s for s in splits if s not in only or (lang, s) in ONE_LANGUAGE)
+
 # a guide example counts as this many turns, for its one label only (its other labels are unknown)
 GUIDE_WEIGHT = 5.0
-TRAIN_SPLITS = ("dev", "dev2", "dev4", *(f"dev{i}" for i in range(5, 15)))
+TRAIN_SPLITS = ("dev", "dev2", "dev4", *(f"dev{i}" for i in range(5, 19)))
 EVAL_SPLIT = "dev3"
 NEVER_DECIDED = ("question",)
 THRESHOLDS = tuple(round(0.20 + 0.05 * i, 2) for i in range(9))
@@ -119,7 +128,7 @@ class Data:
 
 def load(lang: str, splits: tuple[str, ...]) -> Data:
     rows = []
-    for split in splits:
+    for split in splits_of(lang, splits):
         path = GOLD / f"{lang}_{split}.jsonl"
         split_rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         for k, folder in enumerate(BLIND_DIRS):
@@ -299,7 +308,7 @@ def main() -> None:
             lang=lang, vocab=vocab, w_ngram=w[:n_ng], w_rule=w[n_ng:n_ng + n_l], markers=names,
             w_marker=w[n_ng + n_l:n_m], w_role=w[n_m:n_m + len(ROLES) + 1], w_context=w[n_m + len(ROLES) + 1:],
             bias=b, threshold=thr, remove_below=rem, decided=tuple(label for label, on in zip(LABELS, decided, strict=True) if on),
-            trained_on=TRAIN_SPLITS,
+            trained_on=splits_of(lang, TRAIN_SPLITS),
         )
         assert model.w_context.shape[0] == len(CONTEXTS) + 1
         # validation through the shipped code path (the model as written to JSON and read back)

@@ -25,3 +25,9 @@ CONTEXTS = frozenset({"customer_call", "pipeline_review", "forecast_call"})
 LANGS: tuple[str, ...] = ("en", "fr")
 REQUIRED_KEYS = frozenset({"id", "text", "lang", "role", "context", "labels"})
 OPTIONAL_KEYS = frozenset({"rationale"})
+
+# splits labelled by a reader (an annotator who did not write them), not by their writer: their second
+# reader's labels, when there is one, are in blind/; they have no blind2/ file
+READER_SPLITS: tuple[str, ...] = ("dev15", "dev16", "dev17", "dev18")
+# splits written in one language only (the other language's writer did not finish)
+ONE_LANGUAGE: frozenset[tuple[str, str]] = frozenset({("en", "dev17")})
