@@ -132,10 +132,14 @@ def iter_annotate_results(
     :func:`iter_annotate`: ``(lang, spans)`` tuples, no Annotation objects)."""
     jobs = _resolve_jobs(n_jobs)
     chunks = _chunks(records, chunk_size)
+    if jobs == 1:  # one chunk in memory at a time
+        for chunk in chunks:
+            yield annotate_records(chunk, None, learned)
+        return
     # look ahead: small inputs never start a pool
     window = max(1, -(-min_parallel // chunk_size))
     head = list(islice(chunks, window))
-    if jobs == 1 or len(head) < window:
+    if len(head) < window:
         for chunk in head:
             yield annotate_records(chunk, None, learned)
         for chunk in chunks:
