@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/train_learned.py [--lang fr|en] [--write]
 
-Training turns: ``tests/gold/<lang>_{dev,dev2,dev4,dev5,...,dev18}.jsonl`` (dev17 in English only), plus the annotation guide's
+Training turns: ``tests/gold/<lang>_{dev,dev2,dev4,dev5,...,dev18}.jsonl``, plus the annotation guide's
 own examples (``tests/language/test_guide_examples.py``), each weighted ``GUIDE_WEIGHT`` for its one
 label (the guide does not give their other labels). Features: the rule
 engine's 16 labels and its sentence markers (rules alone), word unigrams and bigrams seen twice or more,

@@ -30,4 +30,4 @@ OPTIONAL_KEYS = frozenset({"rationale"})
 # reader's labels, when there is one, are in blind/; they have no blind2/ file
 READER_SPLITS: tuple[str, ...] = ("dev15", "dev16", "dev17", "dev18")
 # splits written in one language only (the other language's writer did not finish)
-ONE_LANGUAGE: frozenset[tuple[str, str]] = frozenset({("en", "dev17")})
+ONE_LANGUAGE: frozenset[tuple[str, str]] = frozenset()
