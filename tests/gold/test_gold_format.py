@@ -32,7 +32,7 @@ from goldspec import (  # noqa: E402
 )
 
 SPLITS: tuple[str, ...] = ("dev", "dev2", "dev3", "dev4", "dev5", "dev6", "dev7", "dev8", "dev9", "dev10", "dev11", "dev12",
-                              "dev13", "dev14", "dev15", "dev16", "dev17", "dev18", "heldout")
+                              "dev13", "dev14", "dev15", "dev16", "dev17", "dev18", "dev19", "dev20", "dev21", "dev22", "heldout")
 DEV_SPLITS: tuple[str, ...] = SPLITS[:-1]
 # (lang, split) of every gold file: both languages of every split but the ONE_LANGUAGE ones
 PAIRS: tuple[tuple[str, str], ...] = tuple(
