@@ -7,7 +7,8 @@ the turns RATIONALE.md does not cite (a cited turn's convention was visible to t
 second annotator, so agreement there is not blind). Then, for the development splits, the
 writers' labels and the blind re-annotations of tests/gold/blind/ and blind2/ (other annotators,
 who saw the guide and RATIONALE.md but neither the writers' labels, each other's nor the engine),
-pair by pair.
+pair by pair; in the reader splits (``READER_SPLITS``: the writers gave no labels), the first
+reader (the split's labels) against the second (``blind/``).
 
     .venv/bin/python bench/gold_agreement.py
 """
@@ -16,9 +17,13 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 
 from miroir.language import LABELS
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "gold"))
+from goldspec import READER_SPLITS  # noqa: E402
 
 GOLD = Path(__file__).resolve().parents[1] / "tests" / "gold"
 
@@ -51,22 +56,27 @@ def main() -> None:
             print(f"\n== {lang} held-out, {name} ({len(ids)} turns): macro-F1 {sum(f1.values()) / len(f1):.3f}")
             print("  " + "  ".join(f"{k} {v:.2f}" for k, v in f1.items()))
         # the development splits: the writers' labels and the blind re-annotations of tests/gold/blind*/
-        # (other annotators, who saw neither the writers' labels nor each other's), pair by pair
-        notes: dict[str, dict[str, set[str]]] = {"writer": {}}
+        # (other annotators, who saw neither the writers' labels nor each other's), pair by pair; in the
+        # reader splits (READER_SPLITS) the split's labels are a first reader's and blind/ a second reader's
+        notes: dict[str, dict[str, set[str]]] = {"writer": {}, "reader 1": {}}
         for folder in ("blind", "blind2"):
             for path in sorted((GOLD / folder).glob(f"{lang}_*.jsonl")):
+                split = path.stem.split("_", 1)[1]
+                if split in READER_SPLITS:
+                    notes["reader 1"].update(_labels(GOLD / path.name))
+                    notes.setdefault("reader 2", {}).update(_labels(path))
+                    continue
                 notes.setdefault(folder, {}).update(_labels(path))
                 notes["writer"].update(_labels(GOLD / path.name))
-        names = list(notes)
-        for i, a in enumerate(names):
-            for b in names[i + 1:]:
-                ids = sorted(set(notes[a]) & set(notes[b]))
-                if not ids:
-                    continue
-                f1 = f1_per_label(notes[a], notes[b], ids)
-                print(f"\n== {lang} development splits, {a} vs {b} ({len(ids)} turns): "
-                      f"macro-F1 {sum(f1.values()) / len(f1):.3f}")
-                print("  " + "  ".join(f"{k} {v:.2f}" for k, v in f1.items()))
+        for a, b in (("writer", "blind"), ("writer", "blind2"), ("blind", "blind2"), ("reader 1", "reader 2")):
+            ids = sorted(set(notes.get(a, {})) & set(notes.get(b, {})))
+            if not ids:
+                continue
+            f1 = f1_per_label(notes[a], notes[b], ids)
+            print(f"\n== {lang} development splits, {a} vs {b} ({len(ids)} turns): "
+                  f"macro-F1 {sum(f1.values()) / len(f1):.3f}")
+            print("  " + "  ".join(f"{k} {v:.2f}" for k, v in f1.items()))
+
 
 if __name__ == "__main__":
     main()
