@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +43,7 @@ from miroir.language.engine import normalise
 from miroir.language.learned import (
     CONTEXTS,
     ROLES,
+    TOKEN_RE,
     LearnedModel,
     Vocabulary,
     _Index,
@@ -140,6 +142,49 @@ def load(lang: str, splits: tuple[str, ...]) -> Data:
                         r[f"blind{k}"] = other[r["id"]]
         rows += split_rows
     return _data(lang, rows, np.ones((len(rows), len(LABELS))))
+
+
+# capitalised in English but words, not names
+NOT_NAMES = frozenset({"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january",
+                       "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                       "november", "december", "i", "i'm", "i'll", "i'd", "i've", "ok", "okay"})
+_SENTENCE_END = frozenset('.!?…:;"«“(-–—')
+
+
+def name_tokens(texts: list[str], share: float = 0.5) -> frozenset[str]:
+    """Names of people, teams and companies the annotators invented (``Sébastien``, ``Nord``, ``Acme``):
+    tokens written with a capital and the rest in lower case in at least ``share`` of their
+    occurrences away from a sentence start, or, for a token only ever seen at a sentence start, in all
+    of them. The layer leaves them out, so that a name never moves a label (a team called "Nord" must
+    not look less inquisitive than the others)."""
+    seen: Counter[str] = Counter()
+    titled: Counter[str] = Counter()
+    first: Counter[str] = Counter()  # at a sentence start (a capital anyway)
+    first_titled: Counter[str] = Counter()
+    for text in texts:
+        for m in TOKEN_RE.finditer(text):
+            tok = m.group()
+            low = tok.lower()
+            is_title = tok[:1].isupper() and tok[1:].isalpha() and tok[1:].islower()
+            before = text[:m.start()].rstrip()
+            if not before or before[-1] in _SENTENCE_END:
+                first[low] += 1
+                first_titled[low] += is_title
+                continue
+            seen[low] += 1
+            titled[low] += is_title
+    names = {t for t, n in seen.items() if titled[t] >= share * n}
+    names |= {t for t, n in first.items() if t not in seen and first_titled[t] == n}
+    return frozenset(names - NOT_NAMES)
+
+
+def texts_of(lang: str, splits: tuple[str, ...]) -> list[str]:
+    """The original (cased) texts of the training turns."""
+    out = []
+    for split in splits_of(lang, splits):
+        path = GOLD / f"{lang}_{split}.jsonl"
+        out += [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return out
 
 
 def guide_examples(lang: str) -> Data:
@@ -281,7 +326,8 @@ def main() -> None:
     allowed = np.array([label not in NEVER_DECIDED for label in LABELS])
     for lang in [args.lang] if args.lang else ["fr", "en"]:
         train, val, guide = load(lang, TRAIN_SPLITS), load(lang, (EVAL_SPLIT,)), guide_examples(lang)
-        vocab = Vocabulary.fit(train.lows + guide.lows)
+        excluded = name_tokens(texts_of(lang, TRAIN_SPLITS))
+        vocab = Vocabulary.fit(train.lows + guide.lows, exclude=excluded)
         names = tuple(sorted(set().union(*train.marks, *guide.marks)))
         blocked = blocked_additions(marker_matrix(train.marks, names, len(train.lows)), names)
         index = _Index(vocab)
@@ -316,6 +362,7 @@ def main() -> None:
         val_marks = marker_matrix(val.marks, names, len(val.lows))
         z = shipped.scores(val.lows, val.rules.astype(float), val_marks, val.roles, val.contexts)
         val_pred = decide(val.rules, 1.0 / (1.0 + np.exp(-z)), decided, thr, rem, blocked_additions(val_marks, names))
+        print(f"== {lang}: {len(excluded)} name tokens left out, e.g. {', '.join(sorted(excluded)[:12])}")
         print(f"== {lang}: {len(train.lows)} training turns (blind re-annotations: "
               f"{', '.join(str(int(n)) for n in train.has_other.sum(axis=1))}) + {len(guide.lows)} guide examples, {n_ng} n-gram features, target {args.target}, "
               f"lambda {lam}, add from {thr}, remove under {rem}")

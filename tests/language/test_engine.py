@@ -97,7 +97,7 @@ def test_batch_equals_single_in_process_and_in_parallel() -> None:
 def test_joined_scan_keeps_utterances_apart() -> None:
     # a cue must not span two utterances, and a '?' closes only its own utterance
     out = annotate_records([("je pense", "fr", None, None), ("que oui ?", "fr", None, None),
-                            ("Budget", "en", None, None), ("is fine", "en", None, None)])
+                            ("Budget", "en", None, None), ("is fine", "en", None, None)], learned=False)
     assert out[0][1] == {"hedge": [(0, 8)]}
     assert out[1][1] == {"question": [(0, 9)]}
     assert "budget" in out[2][1] and out[3][1] == {}

@@ -207,3 +207,37 @@ _TEXT = st.text(alphabet=st.sampled_from(list("ab é_1?!,.'-\n\x1e«»…–€�
 @given(_TEXT)
 def test_fast_tokenizer_cuts_the_same_tokens_as_the_regex(text: str) -> None:
     assert [t.decode() for t in tokenize_joined(text)] == TOKEN_RE.findall(text)
+
+
+# turns where a person is named; the labels must not depend on which name
+NAMED_TURNS = {
+    "fr": [
+        ("{name} m'a dit que le client allait signer d'ici la fin du mois.", "rep", "pipeline_review"),
+        ("Est-ce que {name} a vérifié le budget avec le DAF ?", "manager", "pipeline_review"),
+        ("{name}, tu peux m'expliquer pourquoi ce deal a encore glissé ?", "director", "forecast_call"),
+        ("Je pense que {name} est confiant, on peut le mettre en commit.", "rep", "forecast_call"),
+        ("Bonjour {name}, merci d'avoir pris le temps aujourd'hui.", "rep", "customer_call"),
+        ("Comment {name} va-t-il choisir entre vous et Salesforce ?", "manager", "pipeline_review"),
+    ],
+    "en": [
+        ("{name} told me the customer will sign by the end of the month.", "rep", "pipeline_review"),
+        ("Did {name} check the budget with the CFO?", "manager", "pipeline_review"),
+        ("{name}, can you walk me through why this deal slipped again?", "director", "forecast_call"),
+        ("I think {name} is confident, we can put it in commit.", "rep", "forecast_call"),
+        ("Hi {name}, thanks for making the time today.", "rep", "customer_call"),
+        ("How will {name} choose between you and the other vendor?", "manager", "pipeline_review"),
+    ],
+}
+
+
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_labels_do_not_depend_on_the_name_of_a_person(lang: str) -> None:
+    """The layer's vocabulary leaves out names (bench/train_learned.py, ``name_tokens``): a rep's or a
+    team's name must not move a label, or a lens would compare people instead of dynamics."""
+    from miroir.simulate.banks import load_bank
+
+    bank = load_bank(f"names_{lang}")
+    names = list(bank["first_f"]) + list(bank["first_m"])
+    for template, role, context in NAMED_TURNS[lang]:
+        labels = {name: annotate(template.format(name=name), lang, role, context).labels for name in names}
+        assert len(set(labels.values())) == 1, (template, {k: v for k, v in labels.items()})

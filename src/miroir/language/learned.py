@@ -109,15 +109,17 @@ class Vocabulary:
     bigrams: tuple[tuple[str, str], ...]  # feature columns U..U+B-1
 
     @classmethod
-    def fit(cls, lows: Sequence[str], min_count: int = 2) -> Vocabulary:
+    def fit(cls, lows: Sequence[str], min_count: int = 2, exclude: Collection[str] = ()) -> Vocabulary:
+        """The n-grams seen ``min_count`` times or more, without those holding an ``exclude`` token
+        (names: a person's or a team's name must not move a label)."""
         uni: Counter[str] = Counter()
         bi: Counter[tuple[str, str]] = Counter()
         for low in lows:
             toks = TOKEN_RE.findall(low.replace(SEP, " "))
             uni.update(toks)
             bi.update(zip(toks, toks[1:], strict=False))
-        unis = sorted(t for t, c in uni.items() if c >= min_count)
-        bis = sorted(b for b, c in bi.items() if c >= min_count)
+        unis = sorted(t for t, c in uni.items() if c >= min_count and t not in exclude)
+        bis = sorted(b for b, c in bi.items() if c >= min_count and b[0] not in exclude and b[1] not in exclude)
         return cls(tuple(sorted(set(unis) | {t for b in bis for t in b})), tuple(unis), tuple(bis))
 
     @property
