@@ -128,11 +128,16 @@ class Data:
         return mean > 0.5 if kind == "majority" else mean
 
 
+def gold_rows(lang: str, split: str) -> list[dict]:  # type: ignore[type-arg]
+    """The rows of ``tests/gold/<lang>_<split>.jsonl``."""
+    path = GOLD / f"{lang}_{split}.jsonl"
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
 def load(lang: str, splits: tuple[str, ...]) -> Data:
     rows = []
     for split in splits_of(lang, splits):
-        path = GOLD / f"{lang}_{split}.jsonl"
-        split_rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        split_rows = gold_rows(lang, split)
         for k, folder in enumerate(BLIND_DIRS):
             again = GOLD / folder / f"{lang}_{split}.jsonl"
             if again.is_file():
@@ -180,11 +185,7 @@ def name_tokens(texts: list[str], share: float = 0.5) -> frozenset[str]:
 
 def texts_of(lang: str, splits: tuple[str, ...]) -> list[str]:
     """The original (cased) texts of the training turns."""
-    out = []
-    for split in splits_of(lang, splits):
-        path = GOLD / f"{lang}_{split}.jsonl"
-        out += [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return out
+    return [r["text"] for split in splits_of(lang, splits) for r in gold_rows(lang, split)]
 
 
 def guide_examples(lang: str) -> Data:

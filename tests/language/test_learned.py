@@ -240,4 +240,4 @@ def test_labels_do_not_depend_on_the_name_of_a_person(lang: str) -> None:
     names = list(bank["first_f"]) + list(bank["first_m"])
     for template, role, context in NAMED_TURNS[lang]:
         labels = {name: annotate(template.format(name=name), lang, role, context).labels for name in names}
-        assert len(set(labels.values())) == 1, (template, {k: v for k, v in labels.items()})
+        assert len(set(labels.values())) == 1, (template, labels)

@@ -12,7 +12,7 @@ import multiprocessing as mp
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from functools import partial
-from itertools import islice
+from itertools import chain, islice
 from typing import Any
 
 from .detect import detect_lower
@@ -132,17 +132,11 @@ def iter_annotate_results(
     :func:`iter_annotate`: ``(lang, spans)`` tuples, no Annotation objects)."""
     jobs = _resolve_jobs(n_jobs)
     chunks = _chunks(records, chunk_size)
-    if jobs == 1:  # one chunk in memory at a time
-        for chunk in chunks:
-            yield annotate_records(chunk, None, learned)
-        return
-    # look ahead: small inputs never start a pool
+    # look ahead (small inputs never start a pool), except on one core: one chunk in memory at a time
     window = max(1, -(-min_parallel // chunk_size))
-    head = list(islice(chunks, window))
-    if len(head) < window:
-        for chunk in head:
-            yield annotate_records(chunk, None, learned)
-        for chunk in chunks:
+    head = [] if jobs == 1 else list(islice(chunks, window))
+    if jobs == 1 or len(head) < window:
+        for chunk in chain(head, chunks):
             yield annotate_records(chunk, None, learned)
         return
     for lang in LANGUAGES:  # compile once here: forked workers inherit the lexicons
