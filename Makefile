@@ -9,7 +9,7 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
+$(STAMP): pyproject.toml src/miroir/language/_fastlayer.c | $(BIN)/python
 	$(BIN)/pip install -q -e ".[dev]"
 	touch $(STAMP)
 

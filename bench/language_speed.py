@@ -62,6 +62,10 @@ def main() -> None:
     n_words = sum(len(t.split()) for t, *_ in corpus)
     n_fr = sum(1 for _, lang, *_ in corpus if lang == "fr")
     print(f"corpus: {len(corpus):,} utterances, {n_words:,} words ({n_fr:,} FR / {len(corpus) - n_fr:,} EN)")
+    from miroir.language import learned
+
+    print("learned layer's n-gram scores: " + ("C accelerator (_fastlayer)" if learned._fastlayer is not None else
+                                               "numpy path (the C accelerator is not built: no compiler at install)"))
 
     records = [(t, None if args.detect else lang, role, ctx) for t, lang, role, ctx in corpus]
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from miroir.language import LABELS, annotate, annotate_batch
+from miroir.language import LABELS, annotate, annotate_batch, learned
 from miroir.language.learned import (
     CONTEXTS,
     ROLES,
@@ -27,6 +27,17 @@ from miroir.language.lexicon import LexiconError, learned_path
 
 COL = {label: i for i, label in enumerate(LABELS)}
 GOLD = Path(__file__).resolve().parents[1] / "gold"
+BUILT = learned._fastlayer is not None  # the optional C accelerator (src/miroir/language/_fastlayer.c)
+needs_c = pytest.mark.skipif(not BUILT, reason="the C accelerator is not built (no compiler at install)")
+
+
+@pytest.fixture(params=["c", "numpy"])
+def layer_path(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run a test through the C accelerator and through the numpy path."""
+    if request.param == "c" and not BUILT:
+        pytest.skip("the C accelerator is not built")
+    monkeypatch.setattr(learned, "USE_FAST", request.param == "c")
+    return str(request.param)
 
 
 def tiny_model(**weights: dict[str, float]) -> LearnedModel:
@@ -69,7 +80,7 @@ def test_ngram_matrix_counts_unigrams_and_bigrams_per_turn() -> None:
     assert m[3, names.index("no way")] == 1  # tokens, not characters: two spaces are one gap
 
 
-def test_added_label_has_the_heaviest_word_as_evidence() -> None:
+def test_added_label_has_the_heaviest_word_as_evidence(layer_path: str) -> None:
     model = tiny_model(nightmare={"pain": 8.0}, budget={"pain": 6.0})
     low = "the budget process is a nightmare"
     results: list[dict[str, list[tuple[int, int]]]] = [{}]
@@ -77,7 +88,7 @@ def test_added_label_has_the_heaviest_word_as_evidence() -> None:
     assert results[0] == {"pain": [(low.index("nightmare"), len(low))]}
 
 
-def test_bigram_evidence_spans_both_words() -> None:
+def test_bigram_evidence_spans_both_words(layer_path: str) -> None:
     model = tiny_model(**{"no way": {"defensive": 9.0}})
     low = "no way, no way it slips"
     results: list[dict[str, list[tuple[int, int]]]] = [{}]
@@ -85,7 +96,17 @@ def test_bigram_evidence_spans_both_words() -> None:
     assert results[0] == {"defensive": [(0, 6)]}
 
 
-def test_rule_label_is_kept_unless_the_model_is_sure_it_is_wrong() -> None:
+def test_on_a_tie_a_word_wins_over_the_pair_it_ends(layer_path: str) -> None:
+    model = _vocab_model()
+    model.w_ngram[:] = 0.0
+    names = model.vocab.names
+    model.w_ngram[[names.index("?"), names.index("é ?")], COL["defensive"]] = 9.0
+    results: list[dict[str, list[tuple[int, int]]]] = [{}]
+    refine(model, ["é ?"], results, ["rep"], ["pipeline_review"], [set()])
+    assert results[0] == {"defensive": [(2, 3)]}
+
+
+def test_rule_label_is_kept_unless_the_model_is_sure_it_is_wrong(layer_path: str) -> None:
     low = "budget"
     kept = [{"budget": [(0, 6)]}]
     refine(tiny_model(**{"rule:budget": {"budget": 4.0}}), [low], kept, [None], [None], [set()])
@@ -95,21 +116,21 @@ def test_rule_label_is_kept_unless_the_model_is_sure_it_is_wrong() -> None:
     assert removed == [{}]  # p = sigmoid(-2) = 0.12 < 0.2
 
 
-def test_label_added_from_a_rule_label_takes_that_rule_span_as_evidence() -> None:
+def test_label_added_from_a_rule_label_takes_that_rule_span_as_evidence(layer_path: str) -> None:
     model = tiny_model(**{"rule:timeline": {"decision_process": 9.0, "timeline": 9.0}})
     results = [{"timeline": [(3, 9)]}]
     refine(model, ["by friday"], results, [None], [None], [set()])
     assert results == [{"timeline": [(3, 9)], "decision_process": [(3, 9)]}]
 
 
-def test_label_without_evidence_is_not_added() -> None:
+def test_label_without_evidence_is_not_added(layer_path: str) -> None:
     model = tiny_model(**{"marker:source": {"budget": 9.0}})
     results: list[dict[str, list[tuple[int, int]]]] = [{}]
     refine(model, ["they told me"], results, [None], [None], [{"source"}])
     assert results == [{}]
 
 
-def test_a_named_source_blocks_an_added_assumption() -> None:
+def test_a_named_source_blocks_an_added_assumption(layer_path: str) -> None:
     model = tiny_model(nightmare={"assumption": 9.0})
     with_source: list[dict[str, list[tuple[int, int]]]] = [{}]
     refine(model, ["their cfo told me it's a nightmare"], with_source, ["rep"], ["pipeline_review"], [{"source"}])
@@ -119,7 +140,7 @@ def test_a_named_source_blocks_an_added_assumption() -> None:
     assert list(without[0]) == ["assumption"]
 
 
-def test_open_question_is_added_only_inside_a_question_the_rules_found() -> None:
+def test_open_question_is_added_only_inside_a_question_the_rules_found(layer_path: str) -> None:
     model = tiny_model(**{"rule:question": {"open_question": 9.0, "question": 9.0},
                           "nightmare": {"open_question": 9.0}})
     results = [{"question": [(0, 22)]}, {}]
@@ -207,6 +228,63 @@ _TEXT = st.text(alphabet=st.sampled_from(list("ab é_1?!,.'-\n\x1e«»…–€�
 @given(_TEXT)
 def test_fast_tokenizer_cuts_the_same_tokens_as_the_regex(text: str) -> None:
     assert [t.decode() for t in tokenize_joined(text)] == TOKEN_RE.findall(text)
+
+
+_PIECES = st.sampled_from([*"ab é_1?!,.'-\n\x1e«»…–€²ç ", "\u2009", "ŝ", "日", "🙂", "budget", " no way "])
+_TURNS = st.lists(st.lists(_PIECES, max_size=30).map("".join), max_size=6)
+
+
+def _vocab_model() -> LearnedModel:
+    """tiny_model over a vocabulary with non-ASCII words, "?" and a pair across punctuation."""
+    vocab = Vocabulary(("?", "a", "budget", "b", "ça", "é", "no", "way", "日"), ("?", "a", "budget", "ça", "é", "日"),
+                       (("no", "way"), ("a", "b"), ("é", "?")))
+    rng = np.random.default_rng(7)
+    w = rng.normal(size=(len(vocab), len(LABELS)))
+    base = tiny_model()
+    return LearnedModel(lang="en", vocab=vocab, w_ngram=w, w_rule=base.w_rule, markers=base.markers,
+                        w_marker=base.w_marker, w_role=base.w_role, w_context=base.w_context,
+                        bias=np.zeros(len(LABELS)), threshold=0.5, remove_below=0.2, decided=base.decided,
+                        trained_on=("test",))
+
+
+@needs_c
+@given(_TURNS)
+def test_c_accelerator_scores_the_same_n_grams_as_the_numpy_path(turns: list[str]) -> None:
+    model = _vocab_model()
+    fast = model.ngram_scores(turns)
+    assert fast.shape == (len(turns), len(LABELS))
+    np.testing.assert_allclose(fast, model.index.matrix(turns) @ model.w_ngram, atol=1e-9)
+
+
+@needs_c
+@given(st.lists(st.sampled_from(["a", "b", " ", "é", "?", "no", "way", "ça", ",", "日", "\u2009", "—"]),
+               max_size=40).map("".join))
+def test_c_accelerator_picks_the_same_evidence(text: str) -> None:
+    model = _vocab_model()
+    for col in range(len(LABELS)):
+        learned.USE_FAST = True
+        try:
+            fast = learned._evidence(model, text, {}, col)
+        finally:
+            learned.USE_FAST = BUILT
+        learned.USE_FAST = False
+        try:
+            slow = learned._evidence(model, text, {}, col)
+        finally:
+            learned.USE_FAST = BUILT
+        assert fast == slow, (text, LABELS[col])
+
+
+@needs_c
+@pytest.mark.parametrize("lang", ["fr", "en"])
+def test_c_accelerator_gives_the_same_annotations_on_the_gold_turns(lang: str, monkeypatch: pytest.MonkeyPatch
+                                                                    ) -> None:
+    rows = [json.loads(line) for path in sorted(GOLD.glob(f"{lang}_dev*.jsonl"))[:6]
+            for line in path.read_text(encoding="utf-8").splitlines()]
+    records = [(r["text"], lang, r.get("role"), r.get("context")) for r in rows]
+    fast = annotate_batch(records, n_jobs=1)
+    monkeypatch.setattr(learned, "USE_FAST", False)
+    assert annotate_batch(records, n_jobs=1) == fast
 
 
 # turns where a person is named; the labels must not depend on which name

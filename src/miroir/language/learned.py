@@ -25,6 +25,7 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from itertools import chain, islice, repeat
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -60,9 +61,13 @@ _COL = {label: i for i, label in enumerate(LABELS)}
 FORMAT_VERSION = 1
 
 
+@cache
+def _positions(vocab: tuple[str, ...]) -> dict[str | None, int]:
+    return {v: i for i, v in enumerate(vocab)}
+
+
 def _index(values: Sequence[str | None], vocab: tuple[str, ...]) -> np.ndarray:
-    pos = {v: i for i, v in enumerate(vocab)}
-    return np.fromiter((pos.get(v or "", len(vocab)) for v in values), dtype=np.int64, count=len(values))
+    return np.fromiter(map(_positions(vocab).get, values, repeat(len(vocab))), dtype=np.int64, count=len(values))
 
 
 def role_index(roles: Sequence[str | None]) -> np.ndarray:
@@ -205,10 +210,22 @@ class LearnedModel:
     def index(self) -> _Index:
         return _index_of(self)
 
+    def ngram_scores(self, lows: Sequence[str]) -> np.ndarray:
+        """(n, 16) summed n-gram weights of each turn: one pass in C when the optional accelerator
+        (``_fastlayer``) is built, else tokens, a sparse count matrix and a product (same numbers)."""
+        fast = _fast_of(self)
+        if fast is None:
+            return self.index.matrix(lows) @ self.w_ngram  # type: ignore[no-any-return]
+        joined = SEP.join(lows)
+        if joined.count(SEP) != len(lows) - 1:  # a separator inside a turn: a space there
+            joined = SEP.join(low.replace(SEP, " ") for low in lows)
+        out = np.frombuffer(fast.scores(joined.encode(), len(lows)), dtype=np.float64)
+        return out.reshape(len(lows), self.w_ngram.shape[1])
+
     def scores(self, lows: Sequence[str], rules: np.ndarray, markers: np.ndarray, roles: np.ndarray,
                contexts: np.ndarray) -> np.ndarray:
         """(n, 16) log-odds of each label."""
-        return (self.index.matrix(lows) @ self.w_ngram + rules @ self.w_rule + markers @ self.w_marker
+        return (self.ngram_scores(lows) + rules @ self.w_rule + markers @ self.w_marker
                 + self.w_role[roles] + self.w_context[contexts] + self.bias)
 
     def to_json(self, min_weight: float = 0.02) -> str:
@@ -296,6 +313,34 @@ def _index_of(model: LearnedModel) -> _Index:
     return _Index(model.vocab)
 
 
+try:  # the optional C accelerator (src/miroir/language/_fastlayer.c), built at install when a compiler is there
+    from . import _fastlayer  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - depends on the install
+    _fastlayer = None
+USE_FAST = _fastlayer is not None  # tests switch it off to compare both paths
+
+
+def _fast_of(model: LearnedModel) -> Any:
+    """The accelerator's tables for ``model``, or None when it is not built or switched off."""
+    if not USE_FAST:
+        return None
+    return _fast_tables(model)
+
+
+@cache
+def _fast_tables(model: LearnedModel) -> Any:
+    index = model.index
+    k = model.w_ngram.shape[1]
+    n_uni = len(model.vocab.unigrams)
+    uni_w = np.zeros((index.v, k), dtype=np.float64)
+    has = index.uni_col[: index.v] >= 0
+    uni_w[has] = model.w_ngram[index.uni_col[: index.v][has]]
+    pairs = np.array([(index.tok_id[a], index.tok_id[b]) for a, b in model.vocab.bigrams], dtype=np.int64).reshape(-1, 2)
+    bi_w = np.ascontiguousarray(model.w_ngram[n_uni:], dtype=np.float64)
+    return _fastlayer.Index([t.encode() for t in model.vocab.tokens], uni_w.tobytes(), pairs.tobytes(),
+                            bi_w.tobytes(), k)
+
+
 @cache
 def load_model(lang: str) -> LearnedModel | None:
     """The learned layer of ``lang``, or None when the package has none for it."""
@@ -375,6 +420,14 @@ def _positive(model: LearnedModel, col: int) -> tuple[dict[str, float], dict[tup
 def _evidence(model: LearnedModel, low: str, spans: dict[str, list[Span]], col: int) -> Span | None:
     """The word or word pair of ``low`` that weighs most for label ``col`` (positive weight), else
     the first span of the rule label that weighs most for it."""
+    fast = _fast_of(model)
+    if fast is not None:
+        found = fast.best(low.encode(), col)
+        if found is not None:
+            j, width = found
+            first = next(islice(TOKEN_RE.finditer(low), j, None))
+            return first.span() if width == 1 else (first.start(), next(TOKEN_RE.finditer(low, first.end())).end())
+        return _rule_evidence(model, spans, col)
     uni, bi = _positive(model, col)
     toks = TOKEN_RE.findall(low)
     w_uni = list(map(uni.get, toks, repeat(0.0)))
@@ -391,6 +444,11 @@ def _evidence(model: LearnedModel, low: str, spans: dict[str, list[Span]], col: 
         first = next(islice(TOKEN_RE.finditer(low), j_bi - 1, None))
         second = next(TOKEN_RE.finditer(low, first.end()))
         return (first.start(), second.end())
+    return _rule_evidence(model, spans, col)
+
+
+def _rule_evidence(model: LearnedModel, spans: dict[str, list[Span]], col: int) -> Span | None:
+    """The first span of the rule label of the turn that weighs most for label ``col`` (positive weight)."""
     ranked = sorted(((model.w_rule[_COL[label], col], label) for label in spans), reverse=True)
     if ranked and ranked[0][0] > 0:
         return spans[ranked[0][1]][0]
