@@ -1,6 +1,6 @@
 """Throughput of the language engine vs spaCy's blank tokenizer, one core.
 
-    .venv/bin/python bench/language_speed.py [--words 2000000] [--detect] [--rules-only]
+    .venv/bin/python bench/language_speed.py [--words 2000000] [--detect] [--rules-only] [--no-accelerator]
 
 Generates a deterministic mixed FR/EN corpus (bench/language_corpus.py),
 annotates it on one core with the batch API (``n_jobs=1``), with the learned layer (the
@@ -56,6 +56,8 @@ def main() -> None:
     ap.add_argument("--detect", action="store_true", help="do not pass the language (detect it per utterance)")
     ap.add_argument("--repeat", type=int, default=3, help="best of N timings")
     ap.add_argument("--rules-only", action="store_true", help="time only the rules (learned=False)")
+    ap.add_argument("--no-accelerator", action="store_true",
+                    help="the learned layer's numpy path even when its C accelerator is built")
     args = ap.parse_args()
 
     corpus = list(utterances(args.words))
@@ -64,8 +66,15 @@ def main() -> None:
     print(f"corpus: {len(corpus):,} utterances, {n_words:,} words ({n_fr:,} FR / {len(corpus) - n_fr:,} EN)")
     from miroir.language import learned
 
-    print("learned layer's n-gram scores: " + ("C accelerator (_fastlayer)" if learned._fastlayer is not None else
-                                               "numpy path (the C accelerator is not built: no compiler at install)"))
+    if args.no_accelerator:
+        learned.USE_FAST = False
+    if learned.USE_FAST:
+        path = "C accelerator (_fastlayer)"
+    elif learned._fastlayer is not None:
+        path = "numpy path (--no-accelerator)"
+    else:
+        path = "numpy path (the C accelerator is not built: no compiler at install)"
+    print(f"learned layer's n-gram scores: {path}")
 
     records = [(t, None if args.detect else lang, role, ctx) for t, lang, role, ctx in corpus]
 
