@@ -54,7 +54,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--words", type=int, default=2_000_000)
     ap.add_argument("--detect", action="store_true", help="do not pass the language (detect it per utterance)")
-    ap.add_argument("--repeat", type=int, default=3, help="best of N timings")
+    ap.add_argument("--repeat", type=int, default=5, help="best of N timings")
     ap.add_argument("--rules-only", action="store_true", help="time only the rules (learned=False)")
     ap.add_argument("--no-accelerator", action="store_true",
                     help="the learned layer's numpy path even when its C accelerator is built")
