@@ -276,6 +276,18 @@ def test_c_accelerator_picks_the_same_evidence(text: str) -> None:
 
 
 @needs_c
+def test_c_accelerator_rejects_bad_arguments_with_an_error() -> None:
+    tables = learned._fast_tables(_vocab_model())
+    with pytest.raises(ValueError):
+        tables.scores(b"a b", -1)
+    with pytest.raises(ValueError):
+        tables.best(b"a b", len(LABELS))
+    assert tables.scores(b"\xff\xe2\x80", 1) == bytearray(8 * len(LABELS))  # broken UTF-8: no token known
+    with pytest.raises(ValueError):
+        learned._fastlayer.Index([b"a"], b"", b"", b"", len(LABELS))  # weights missing
+
+
+@needs_c
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_c_accelerator_gives_the_same_annotations_on_the_gold_turns(lang: str, monkeypatch: pytest.MonkeyPatch
                                                                     ) -> None:

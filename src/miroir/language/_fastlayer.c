@@ -241,6 +241,11 @@ static PyObject *Index_scores(Index *self, PyObject *args) {
         return NULL;
     }
     if (!PyArg_ParseTuple(args, "y*n", &data, &n)) return NULL;
+    if (n < 0) {
+        PyBuffer_Release(&data);
+        PyErr_SetString(PyExc_ValueError, "the number of turns must be >= 0");
+        return NULL;
+    }
     const Py_ssize_t k = self->k;
     PyObject *out = PyByteArray_FromStringAndSize(NULL, n * k * (Py_ssize_t)sizeof(double));
     if (out == NULL) {
