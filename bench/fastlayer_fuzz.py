@@ -26,6 +26,15 @@ from miroir.language import learned
 PIECES = [*"ab é_1?!,.'-\n\x1e«»…–€²ç ", "\u2009", "ŝ", "日", "🙂", "budget", " no way ", "\xff", "ü"]
 
 
+def _on_path(use_fast: bool, fn, *args):  # type: ignore[no-untyped-def]
+    """``fn(*args)`` through the C accelerator or the numpy path."""
+    learned.USE_FAST = use_fast
+    try:
+        return fn(*args)
+    finally:
+        learned.USE_FAST = True
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=3000)
@@ -49,17 +58,11 @@ def main() -> None:
         for _ in range(args.rounds):
             turns = ["".join(rng.choice(pieces) + rng.choice([" ", "", "?"]) for _ in range(rng.randrange(40)))
                      for _ in range(rng.randrange(8))]
-            fast = model.ngram_scores(turns)
-            learned.USE_FAST = False
-            slow = model.ngram_scores(turns)
-            learned.USE_FAST = True
+            fast, slow = (_on_path(use_fast, model.ngram_scores, turns) for use_fast in (True, False))
             assert np.allclose(fast, slow), turns
             for turn in turns[:2]:
                 for col in (1, 5, 9):
-                    a = learned._evidence(model, turn, {}, col)
-                    learned.USE_FAST = False
-                    b = learned._evidence(model, turn, {}, col)
-                    learned.USE_FAST = True
+                    a, b = (_on_path(use_fast, learned._evidence, model, turn, {}, col) for use_fast in (True, False))
                     assert a == b, (turn, col)
         tables = learned._fast_tables(model)
         for _ in range(args.rounds * 5):

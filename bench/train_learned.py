@@ -313,6 +313,24 @@ def cross_validate(index: _Index, d: Data, lam: float, extra: Data, names: tuple
     return out
 
 
+def choose_thresholds(d: Data, oof: np.ndarray, allowed: np.ndarray, rules_cv: np.ndarray, blocked: np.ndarray,
+                      target: str) -> tuple[float, float, float, np.ndarray]:
+    """The (add-from, remove-under) pair and the labels to decide (those whose out-of-fold F1 beats
+    the rules') that give the best out-of-fold macro-F1: (macro-F1, threshold, remove_below, decided)."""
+    best: tuple[float, float, float, np.ndarray] | None = None
+    for thr in THRESHOLDS:
+        for rem in REMOVE_BELOW:
+            if rem > thr:
+                continue
+            per = score(decide(d.rules, oof, allowed, thr, rem, blocked), d, target)
+            decided = allowed & (per > rules_cv)
+            macro = float(score(decide(d.rules, oof, decided, thr, rem, blocked), d, target).mean())
+            if best is None or macro > best[0]:  # on a tie the first pair (as THRESHOLDS, REMOVE_BELOW list them)
+                best = (macro, thr, rem, decided)
+    assert best is not None
+    return best
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--lang", choices=["fr", "en"])
@@ -336,15 +354,9 @@ def main() -> None:
         best: tuple[float, float, float, np.ndarray] | None = None
         for lam in lams:
             oof = cross_validate(index, train, lam, guide, names, args.target)
-            for thr in THRESHOLDS:
-                for rem in REMOVE_BELOW:
-                    if rem > thr:
-                        continue
-                    per = score(decide(train.rules, oof, allowed, thr, rem, blocked), train, args.target)
-                    decided = allowed & (per > rules_cv)
-                    macro = float(score(decide(train.rules, oof, decided, thr, rem, blocked), train, args.target).mean())
-                    if best is None or macro > best[0]:
-                        best = (macro, lam, thr, rem, decided)
+            macro, thr, rem, decided = choose_thresholds(train, oof, allowed, rules_cv, blocked, args.target)
+            if best is None or macro > best[0]:
+                best = (macro, lam, thr, rem, decided)
         assert best is not None
         cv_macro, lam, thr, rem, decided = best
         w, b = fit(index, train, lam, names, guide, args.target)

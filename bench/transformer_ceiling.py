@@ -59,28 +59,16 @@ def features(lang: str, scale: float, lam: float) -> None:
         return sp.hstack([plain(index, d, names), sp.csr_matrix(emb[[pos[low] for low in d.lows]] * scale)],
                          format="csr")
 
-    T.x_of = x_of
+    vocab = T.Vocabulary.fit(train.lows + guide.lows, exclude=T.name_tokens(T.texts_of(lang, T.TRAIN_SPLITS)))
+    names = tuple(sorted(set().union(*train.marks, *guide.marks)))
+    blocked = T.blocked_additions(T.marker_matrix(train.marks, names, len(train.lows)), names)
+    index = T._Index(vocab)
+    allowed = np.array([label not in T.NEVER_DECIDED for label in LABELS])
+    rules_cv = T.score(train.rules, train, "all")
     for with_emb in (False, True):
         T.x_of = x_of if with_emb else plain
-        vocab = T.Vocabulary.fit(train.lows + guide.lows, exclude=T.name_tokens(T.texts_of(lang, T.TRAIN_SPLITS)))
-        names = tuple(sorted(set().union(*train.marks, *guide.marks)))
-        blocked = T.blocked_additions(T.marker_matrix(train.marks, names, len(train.lows)), names)
-        index = T._Index(vocab)
-        allowed = np.array([label not in T.NEVER_DECIDED for label in LABELS])
-        rules_cv = T.score(train.rules, train, "all")
         oof = T.cross_validate(index, train, lam, guide, names, "all")
-        best: tuple[float, float, float, np.ndarray] | None = None
-        for thr in T.THRESHOLDS:
-            for rem in T.REMOVE_BELOW:
-                if rem > thr:
-                    continue
-                per = T.score(T.decide(train.rules, oof, allowed, thr, rem, blocked), train, "all")
-                decided = allowed & (per > rules_cv)
-                macro = float(T.score(T.decide(train.rules, oof, decided, thr, rem, blocked), train, "all").mean())
-                if best is None or macro > best[0]:
-                    best = (macro, thr, rem, decided)
-        assert best is not None
-        cv, thr, rem, decided = best
+        cv, thr, rem, decided = T.choose_thresholds(train, oof, allowed, rules_cv, blocked, "all")
         w, b = T.fit(index, train, lam, names, guide, "all")
         vb = T.blocked_additions(T.marker_matrix(val.marks, names, len(val.lows)), names)
         pred = T.decide(val.rules, T.proba(index, val, w, b, names), decided, thr, rem, vb)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 import pytest
@@ -26,6 +28,7 @@ from miroir.language.learned import (
 from miroir.language.lexicon import LexiconError, learned_path
 
 COL = {label: i for i, label in enumerate(LABELS)}
+T = TypeVar("T")
 GOLD = Path(__file__).resolve().parents[1] / "gold"
 BUILT = learned._fastlayer is not None  # the optional C accelerator (src/miroir/language/_fastlayer.c)
 needs_c = pytest.mark.skipif(not BUILT, reason="the C accelerator is not built (no compiler at install)")
@@ -247,6 +250,16 @@ def _vocab_model() -> LearnedModel:
                         trained_on=("test",))
 
 
+def _on_path(use_fast: bool, fn: Callable[..., T], *args: Any) -> T:
+    """``fn(*args)`` through the C accelerator or the numpy path (inside a hypothesis test, where a
+    function-scoped fixture cannot switch it)."""
+    learned.USE_FAST = use_fast
+    try:
+        return fn(*args)
+    finally:
+        learned.USE_FAST = BUILT
+
+
 @needs_c
 @given(_TURNS)
 def test_c_accelerator_scores_the_same_n_grams_as_the_numpy_path(turns: list[str]) -> None:
@@ -262,16 +275,7 @@ def test_c_accelerator_scores_the_same_n_grams_as_the_numpy_path(turns: list[str
 def test_c_accelerator_picks_the_same_evidence(text: str) -> None:
     model = _vocab_model()
     for col in range(len(LABELS)):
-        learned.USE_FAST = True
-        try:
-            fast = learned._evidence(model, text, {}, col)
-        finally:
-            learned.USE_FAST = BUILT
-        learned.USE_FAST = False
-        try:
-            slow = learned._evidence(model, text, {}, col)
-        finally:
-            learned.USE_FAST = BUILT
+        fast, slow = (_on_path(use_fast, learned._evidence, model, text, {}, col) for use_fast in (True, False))
         assert fast == slow, (text, LABELS[col])
 
 

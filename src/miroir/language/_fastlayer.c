@@ -228,6 +228,13 @@ static inline Py_ssize_t next_token(const unsigned char *s, Py_ssize_t len, Py_s
     return -1;
 }
 
+/* whether Index.__init__ ran (else a RuntimeError is set) */
+static int ready(const Index *self) {
+    if (self->tok_slot != NULL) return 1;
+    PyErr_SetString(PyExc_RuntimeError, "Index is not initialised");
+    return 0;
+}
+
 static inline void add_row(double *dst, const double *src, Py_ssize_t k) {
     for (Py_ssize_t j = 0; j < k; j++) dst[j] += src[j];
 }
@@ -236,10 +243,7 @@ static inline void add_row(double *dst, const double *src, Py_ssize_t k) {
 static PyObject *Index_scores(Index *self, PyObject *args) {
     Py_buffer data;
     Py_ssize_t n;
-    if (self->tok_slot == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "Index is not initialised");
-        return NULL;
-    }
+    if (!ready(self)) return NULL;
     if (!PyArg_ParseTuple(args, "y*n", &data, &n)) return NULL;
     if (n < 0) {
         PyBuffer_Release(&data);
@@ -286,10 +290,7 @@ static PyObject *Index_scores(Index *self, PyObject *args) {
 static PyObject *Index_best(Index *self, PyObject *args) {
     Py_buffer data;
     Py_ssize_t col;
-    if (self->tok_slot == NULL) {
-        PyErr_SetString(PyExc_RuntimeError, "Index is not initialised");
-        return NULL;
-    }
+    if (!ready(self)) return NULL;
     if (!PyArg_ParseTuple(args, "y*n", &data, &col)) return NULL;
     if (col < 0 || col >= self->k) {
         PyBuffer_Release(&data);

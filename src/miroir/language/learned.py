@@ -333,8 +333,8 @@ def _fast_tables(model: LearnedModel) -> Any:
     k = model.w_ngram.shape[1]
     n_uni = len(model.vocab.unigrams)
     uni_w = np.zeros((index.v, k), dtype=np.float64)
-    has = index.uni_col[: index.v] >= 0
-    uni_w[has] = model.w_ngram[index.uni_col[: index.v][has]]
+    cols = index.uni_col[: index.v]
+    uni_w[cols >= 0] = model.w_ngram[cols[cols >= 0]]
     pairs = np.array([(index.tok_id[a], index.tok_id[b]) for a, b in model.vocab.bigrams], dtype=np.int64).reshape(-1, 2)
     bi_w = np.ascontiguousarray(model.w_ngram[n_uni:], dtype=np.float64)
     return _fastlayer.Index([t.encode() for t in model.vocab.tokens], uni_w.tobytes(), pairs.tobytes(),
@@ -421,30 +421,31 @@ def _evidence(model: LearnedModel, low: str, spans: dict[str, list[Span]], col: 
     """The word or word pair of ``low`` that weighs most for label ``col`` (positive weight), else
     the first span of the rule label that weighs most for it."""
     fast = _fast_of(model)
-    if fast is not None:
-        found = fast.best(low.encode(), col)
-        if found is not None:
-            j, width = found
-            first = next(islice(TOKEN_RE.finditer(low), j, None))
-            return first.span() if width == 1 else (first.start(), next(TOKEN_RE.finditer(low, first.end())).end())
+    found = fast.best(low.encode(), col) if fast is not None else _best_ngram(model, low, col)
+    if found is None:
         return _rule_evidence(model, spans, col)
+    j, width = found
+    first = next(islice(TOKEN_RE.finditer(low), j, None))
+    return first.span() if width == 1 else (first.start(), next(TOKEN_RE.finditer(low, first.end())).end())
+
+
+def _best_ngram(model: LearnedModel, low: str, col: int) -> tuple[int, int] | None:
+    """(first token, 1 or 2 tokens) of the word or word pair of ``low`` with the highest positive
+    weight for label ``col``; on a tie the first one reading the turn, a word before the pair it
+    ends (what ``_fastlayer.Index.best`` computes in C)."""
     uni, bi = _positive(model, col)
     toks = TOKEN_RE.findall(low)
     w_uni = list(map(uni.get, toks, repeat(0.0)))
     w_bi = list(map(bi.get, zip(toks, toks[1:], strict=False), repeat(0.0)))  # pair ending at token j + 1
     best_uni = max(w_uni, default=0.0)
     best_bi = max(w_bi, default=0.0)
-    if best_uni > 0.0 or best_bi > 0.0:
-        # the heaviest; on a tie, the first one reading the turn (a word before the pair it ends)
-        j_uni = w_uni.index(best_uni) if best_uni > 0.0 else len(toks)
-        j_bi = w_bi.index(best_bi) + 1 if best_bi > 0.0 else len(toks)
-        if best_uni > best_bi or (best_uni == best_bi and j_uni <= j_bi):
-            m = next(islice(TOKEN_RE.finditer(low), j_uni, None))
-            return m.span()
-        first = next(islice(TOKEN_RE.finditer(low), j_bi - 1, None))
-        second = next(TOKEN_RE.finditer(low, first.end()))
-        return (first.start(), second.end())
-    return _rule_evidence(model, spans, col)
+    if best_uni <= 0.0 and best_bi <= 0.0:
+        return None
+    j_uni = w_uni.index(best_uni) if best_uni > 0.0 else len(toks)
+    j_bi = w_bi.index(best_bi) + 1 if best_bi > 0.0 else len(toks)
+    if best_uni > best_bi or (best_uni == best_bi and j_uni <= j_bi):
+        return j_uni, 1
+    return j_bi - 1, 2
 
 
 def _rule_evidence(model: LearnedModel, spans: dict[str, list[Span]], col: int) -> Span | None:
